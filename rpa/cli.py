@@ -1,0 +1,258 @@
+"""The ``rpa`` command: the composition root, the one module that wires settings, store, bots and apps."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from rpa.audit.checkpoints import CheckpointStore
+from rpa.audit.trail import AuditTrail
+from rpa.audit.verify import verify_chain
+from rpa.bot import Bot, RunOutcome
+from rpa.config_files import load_bot_config
+from rpa.errors import AuditIntegrityError, ConfigError, RpaError
+from rpa.log import configure_logging
+from rpa.runner import RunEnvironment, execute_run
+from rpa.runs import create_run
+from rpa.settings import Settings, load_settings
+from rpa.store.db import Database
+from rpa.store.models import Run
+from rpa.workqueue import exception_queue
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help="backoffice-rpa: unattended back-office bots.")
+runs_app = typer.Typer(no_args_is_help=True, help="Runs: what ran, when, with which outcome.")
+exceptions_app = typer.Typer(no_args_is_help=True, help="The exception queue: items waiting for a person.")
+audit_app = typer.Typer(no_args_is_help=True, help="The audit trail: verify and export.")
+db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
+app.add_typer(runs_app, name="runs")
+app.add_typer(exceptions_app, name="exceptions")
+app.add_typer(audit_app, name="audit")
+app.add_typer(db_app, name="db")
+
+out = Console()
+err = Console(stderr=True)
+
+
+class _State:
+    settings: Settings | None = None
+    db: Database | None = None
+
+
+def settings() -> Settings:
+    if _State.settings is None:
+        _State.settings = load_settings()
+        configure_logging(_State.settings, terminal=False)
+    return _State.settings
+
+
+def database(*, migrate: bool = True) -> Database:
+    if _State.db is None:
+        s = settings()
+        _State.db = Database(s.database_url, echo=s.database.echo)
+        if migrate and _State.db.is_sqlite:
+            _State.db.upgrade()  # embedded database: always at the current schema
+    return _State.db
+
+
+def load_bot_ref(ref: str) -> Bot:
+    module_name, _, attr = ref.partition(":")
+    try:
+        bot = getattr(importlib.import_module(module_name), attr or "BOT")
+    except (ImportError, AttributeError) as exc:
+        raise ConfigError(f"extra_bots: cannot load {ref!r}: {exc}") from exc
+    if not isinstance(bot, Bot):
+        raise ConfigError(f"extra_bots: {ref!r} is not a Bot")
+    return bot
+
+
+def all_bots(s: Settings) -> dict[str, Bot]:
+    from bots import ALL_BOTS
+
+    found = {b.id: b for b in ALL_BOTS}
+    for ref in s.extra_bots:
+        bot = load_bot_ref(ref)
+        found[bot.id] = bot
+    return found
+
+
+def get_bot(bot_id: str) -> Bot:
+    known = all_bots(settings())
+    if bot_id not in known:
+        names = ", ".join(sorted(known)) or "none installed"
+        raise ConfigError(f"unknown bot {bot_id!r} (known bots: {names})", code="BOT_UNKNOWN")
+    return known[bot_id]
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+@app.command("check-config")
+def check_config() -> None:
+    """Validate settings, every bot config and every schedule; exit non-zero naming file, key and problem."""
+    problems: list[str] = []
+    try:
+        s = load_settings()
+    except ConfigError as exc:
+        err.print(f"[red]settings invalid[/red]\n{exc.message}")
+        raise typer.Exit(2) from exc
+    try:
+        bots = all_bots(s)
+    except ConfigError as exc:
+        err.print(f"[red]{exc.message}[/red]")
+        raise typer.Exit(2) from exc
+    for bot in bots.values():
+        try:
+            load_bot_config(s, bot.id, bot.config_model)
+        except ConfigError as exc:
+            problems.append(exc.message)
+    problems.extend(_check_schedules(s, set(bots)))
+    if problems:
+        err.print("[red]configuration invalid[/red]")
+        for p in problems:
+            err.print(p)
+        raise typer.Exit(2)
+    out.print(f"configuration OK: settings, {len(bots)} bot config(s), schedules")
+
+
+def _check_schedules(s: Settings, bot_ids: set[str]) -> list[str]:
+    try:
+        from scheduler.config import load_schedules
+    except ImportError:
+        return []
+    try:
+        load_schedules(s, bot_ids)
+    except ConfigError as exc:
+        return [exc.message]
+    return []
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply the database migrations (done automatically on the embedded SQLite database)."""
+    database(migrate=False).upgrade()
+    out.print(f"database at the current schema: {settings().database_url.split('@')[-1]}")
+
+
+@app.command("run")
+def run(bot_id: Annotated[str, typer.Argument(help="The bot id, e.g. invoice_matching")],
+        dry_run: Annotated[bool, typer.Option("--dry-run", help="Decide everything, write nothing")] = False,
+        run_id: Annotated[int | None, typer.Option(help="Execute this existing pending run record")] = None,
+        trigger: Annotated[str, typer.Option(help="Recorded as the run's trigger")] = "manual") -> None:
+    """Run one bot now, in this process, and print a summary."""
+    s, db = settings(), database()
+    bot = get_bot(bot_id)
+    config = load_bot_config(s, bot.id, bot.config_model)
+    if run_id is None:
+        run_id = create_run(db, AuditTrail("user:cli"), bot.id, trigger=trigger, now=now(), dry_run=dry_run,
+                            requested_by="cli")
+    summary = execute_run_with_progress(s, db, bot, config, run_id, dry_run)
+    table = Table(title=f"run {summary.run_id} of {bot.id}", show_header=False)
+    for key, value in summary.as_dict().items():
+        if value not in (None, {}, []):
+            table.add_row(key, str(value))
+    out.print(table)
+    if summary.outcome == RunOutcome.FAILED:
+        raise typer.Exit(1)
+    if summary.outcome == RunOutcome.SKIPPED_ALREADY_RUNNING:
+        raise typer.Exit(3)
+
+
+def execute_run_with_progress(s: Settings, db: Database, bot: Bot, config: Any, run_id: int,
+                              dry_run: bool) -> Any:
+    env = RunEnvironment(settings=s, db=db, **browser_edges(s))
+    if not out.is_terminal:
+        return execute_run(env, bot, config, run_id, dry_run=dry_run)
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=out) as bar:
+        task = bar.add_task(f"{bot.id} run {run_id}", total=None)
+
+        def tick(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        return execute_run(env, bot, config, run_id, dry_run=dry_run, progress=tick)
+
+
+def browser_edges(s: Settings) -> dict[str, Any]:
+    try:
+        from rpa.browser.session import open_for_run  # type: ignore[attr-defined]
+    except ImportError:
+        return {}
+    return {"browser_factory": lambda ctx: open_for_run(ctx), "browser_close": lambda b: b.close()}
+
+
+@runs_app.command("list")
+def runs_list(bot: Annotated[str | None, typer.Option(help="Only this bot")] = None,
+              limit: Annotated[int, typer.Option(help="How many, newest first")] = 20) -> None:
+    """The latest runs with their outcome (missed and interrupted runs included)."""
+    from sqlalchemy import select
+
+    db, tz = database(), settings().tz
+    with db.read() as sess:
+        q = select(Run).order_by(Run.id.desc()).limit(limit)
+        if bot:
+            q = q.where(Run.bot == bot)
+        rows = sess.execute(q).scalars().all()
+    table = Table("id", "bot", "trigger", "scheduled for", "started", "status", "done", "exceptions", "duration")
+    for r in rows:
+        sm = r.summary or {}
+        exc = sum(int(sm.get(k, 0)) for k in ("business_exceptions", "application_exceptions", "needs_review"))
+        table.add_row(str(r.id), r.bot, r.trigger, _local(r.scheduled_for, tz), _local(r.started_at, tz), r.status,
+                      str(sm.get("done", "")), str(exc) if sm else "", f"{sm.get('duration_s', '')}")
+    out.print(table)
+
+
+def _local(instant: datetime | None, tz: Any) -> str:
+    return instant.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S %Z") if instant else ""
+
+
+@exceptions_app.command("list")
+def exceptions_list(bot: Annotated[str | None, typer.Option(help="Only this bot")] = None) -> None:
+    """Items in the exception queue: business exceptions, application exceptions, needs review."""
+    items = exception_queue(database(), bot)
+    table = Table("bot", "reference", "state", "code", "attempts", "message")
+    for it in items:
+        table.add_row(it.bot, it.reference, it.state, it.error_code or "", str(it.attempts),
+                      (it.error_message or "")[:120])
+    out.print(table)
+    out.print(f"{len(items)} item(s) waiting for a person")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Walk the hash chain and the signed checkpoints; name the first altered, removed or reordered event."""
+    s, db = settings(), database()
+    try:
+        checkpoints = CheckpointStore(s.audit_path, s.audit.signing_key).load()
+    except AuditIntegrityError as exc:
+        err.print(f"[red]FAILED[/red]: {exc.message}")
+        raise typer.Exit(1) from exc
+    with db.read() as sess:
+        report = verify_chain(sess, checkpoints)
+    if report.ok:
+        out.print(report.render() + f", {len(checkpoints)} signed checkpoint(s) match")
+        return
+    err.print(report.render())
+    raise typer.Exit(1)
+
+
+def main() -> None:
+    try:
+        app()
+    except RpaError as exc:
+        err.print(f"[red]error[/red] {exc}")
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

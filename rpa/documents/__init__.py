@@ -1,0 +1,1 @@
+"""Reading supporting documents shared by bots: bank statements, PDF, Excel."""

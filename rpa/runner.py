@@ -1,0 +1,198 @@
+"""Executes one run of a bot in this process: collect, process every item (retries, exception queue), finalize."""
+
+from __future__ import annotations
+
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from filelock import FileLock, Timeout
+from loguru import logger
+from pydantic import BaseModel
+
+from rpa.audit.checkpoints import CheckpointStore
+from rpa.audit.evidence import EvidenceStore
+from rpa.audit.trail import AuditTrail
+from rpa.bot import Bot, Lazy, RunContext, RunOutcome, RunSummary
+from rpa.effects import EffectLedger, EffectUncertainError
+from rpa.errors import ApplicationError, AuditIntegrityError, BusinessRuleError, RpaError
+from rpa.runs import detect_interrupted, mark_finished, mark_started
+from rpa.settings import Settings
+from rpa.store.db import Database
+from rpa.store.models import AuditHead
+from rpa.workqueue import Item, ItemState, WorkQueue
+
+Clock = Callable[[], datetime]
+Progress = Callable[[int, int], None]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class RunEnvironment:
+    """The edges a run needs, wired by the composition root (the CLI) or a test."""
+
+    settings: Settings
+    db: Database
+    clock: Clock = utcnow
+    sleep: Callable[[float], None] = time.sleep
+    browser_factory: Callable[[RunContext[Any]], Any] | None = None
+    browser_close: Callable[[Any], None] | None = None
+
+
+def actor_for(bot_id: str, run_id: int) -> str:
+    return f"bot:{bot_id}/run:{run_id}"
+
+
+def execute_run(env: RunEnvironment, bot: Bot, config: BaseModel, run_id: int, *, dry_run: bool = False,
+                progress: Progress | None = None) -> RunSummary:
+    """Run ``bot`` under the existing run record ``run_id``; never raises for item-level trouble."""
+    s = env.settings
+    audit = AuditTrail(actor_for(bot.id, run_id), env.clock)
+    summary = RunSummary(run_id=run_id, bot=bot.id)
+    lock = FileLock(str(s.var_path / "locks" / f"{bot.id}.lock"))
+    (s.var_path / "locks").mkdir(parents=True, exist_ok=True)
+    try:
+        # An OS lock, released by the kernel even on SIGKILL: at most one run per bot at a time.
+        lock.acquire(timeout=0)
+    except Timeout:
+        summary.outcome = RunOutcome.SKIPPED_ALREADY_RUNNING
+        mark_finished(env.db, audit, run_id, summary.outcome, env.clock(), summary.as_dict(),
+                      f"another run of {bot.id} holds the lock")
+        return summary
+    try:
+        detect_interrupted(env.db, audit.as_actor("system:runner"), env.clock(), bot=bot.id)
+        return _execute_locked(env, bot, config, run_id, audit, summary, dry_run, progress)
+    finally:
+        lock.release()
+
+
+def _execute_locked(env: RunEnvironment, bot: Bot, config: BaseModel, run_id: int, audit: AuditTrail,
+                    summary: RunSummary, dry_run: bool, progress: Progress | None) -> RunSummary:
+    s, started = env.settings, time.monotonic()
+    workdir = s.var_path / "runs" / str(run_id)
+    workdir.mkdir(parents=True, exist_ok=True)
+    queue = WorkQueue(env.db, bot.id, audit, env.clock)
+    holder: dict[str, RunContext[Any]] = {}
+    browser: Lazy[Any] = Lazy(lambda: env.browser_factory(holder["ctx"]) if env.browser_factory else None,
+                              env.browser_close)
+    ctx: RunContext[Any] = RunContext(
+        run_id=run_id, bot_id=bot.id, config=config, settings=s, db=env.db, clock=env.clock, audit=audit,
+        effects=EffectLedger(env.db, bot.id, run_id, audit, env.clock, dry_run=dry_run), items=queue,
+        workdir=workdir, evidence=EvidenceStore(s.audit_path / "evidence"), browser=browser, dry_run=dry_run,
+        logger=logger.bind(bot=bot.id, run_id=run_id))
+    holder["ctx"] = ctx
+    mark_started(env.db, audit, run_id, env.clock())
+    ctx.logger.info("run {} of {} started", run_id, bot.id)
+    try:
+        summary.collected = queue.add(bot.collect(ctx), run_id)
+        pending = queue.pending()
+        _process_all(env, bot, ctx, pending, summary, progress)
+        if bot.finalize is not None:
+            summary.extra.update(bot.finalize(ctx, summary) or {})
+        summary.outcome = RunOutcome.SUCCEEDED_WITH_EXCEPTIONS if summary.exceptions else RunOutcome.SUCCEEDED
+    except AuditIntegrityError as exc:
+        summary.outcome, summary.error = RunOutcome.FAILED, str(exc)
+        ctx.logger.error("audit trail cannot be written; run stopped: {}", exc)
+    except RpaError as exc:
+        summary.outcome, summary.error = RunOutcome.FAILED, str(exc)
+        ctx.logger.error("run failed: {}", exc)
+    except Exception as exc:  # a bug in collect/finalize: the run fails, recorded with its traceback
+        summary.outcome, summary.error = RunOutcome.FAILED, f"[UNEXPECTED_ERROR] {type(exc).__name__}: {exc}"
+        ctx.logger.opt(exception=exc).error("run failed unexpectedly")
+    finally:
+        browser.close_all()
+    summary.duration_s = time.monotonic() - started
+    mark_finished(env.db, audit, run_id, summary.outcome, env.clock(), summary.as_dict(), summary.error)
+    write_checkpoint(env, f"run {run_id} finished")
+    ctx.logger.info("run {} finished: {}", run_id, summary.outcome)
+    return summary
+
+
+def _process_all(env: RunEnvironment, bot: Bot, ctx: RunContext[Any], pending: list[Item], summary: RunSummary,
+                 progress: Progress | None) -> None:
+    lock = threading.Lock()
+    total = len(pending)
+
+    def work(item: Item) -> None:
+        state, retries = process_item(env, bot, ctx, item)
+        with lock:
+            summary.processed += 1
+            summary.retries += retries
+            if state == ItemState.DONE:
+                summary.done += 1
+            elif state == ItemState.BUSINESS_EXCEPTION:
+                summary.business_exceptions += 1
+            elif state == ItemState.NEEDS_REVIEW:
+                summary.needs_review += 1
+            else:
+                summary.application_exceptions += 1
+            if progress:
+                progress(summary.processed, total)
+
+    lanes = max(1, min(bot.lanes, env.settings.browser.lanes if bot.uses_browser else bot.lanes))
+    if lanes == 1:
+        for item in pending:
+            work(item)
+        return
+    with ThreadPoolExecutor(max_workers=lanes, thread_name_prefix=f"{bot.id}-lane") as pool:
+        for future in [pool.submit(work, item) for item in pending]:
+            future.result()
+
+
+def process_item(env: RunEnvironment, bot: Bot, ctx: RunContext[Any], item: Item) -> tuple[ItemState, int]:
+    """Work one item to a final state for this run; return it and the number of retries."""
+    rs, queue, retries = env.settings.run, ctx.items, 0
+    while True:
+        current = queue.start(item, ctx.run_id)
+        try:
+            result = bot.process(ctx, current)
+        except EffectUncertainError as exc:
+            queue.finish(current, ItemState.NEEDS_REVIEW, error_code=exc.code, error_message=exc.message)
+            return ItemState.NEEDS_REVIEW, retries
+        except BusinessRuleError as exc:
+            queue.finish(current, ItemState.BUSINESS_EXCEPTION, error_code=exc.code, error_message=exc.message,
+                         evidence=exc.details.get("evidence", ()))
+            return ItemState.BUSINESS_EXCEPTION, retries
+        except AuditIntegrityError:
+            raise
+        except ApplicationError as exc:
+            error, tb = exc, traceback.format_exc()
+        except Exception as exc:
+            error = ApplicationError(f"unexpected {type(exc).__name__} while processing {item.reference}: {exc}",
+                                     code="UNEXPECTED_ERROR", item_key=item.reference)
+            tb = traceback.format_exc()
+        else:
+            queue.finish(current, ItemState.DONE, result=result or {})
+            return ItemState.DONE, retries
+        evidence = error.details.get("evidence", ())
+        if current.attempts >= rs.max_attempts:
+            queue.finish(current, ItemState.APPLICATION_EXCEPTION, error_code=error.code,
+                         error_message=f"{error.message} (gave up after {current.attempts} attempts)",
+                         traceback=tb, evidence=evidence)
+            return ItemState.APPLICATION_EXCEPTION, retries
+        # Exponential backoff, capped: a legacy app that is briefly down gets time to come back
+        # without a tight loop hammering it.
+        delay = min(rs.backoff_initial_s * 2 ** (current.attempts - 1), rs.backoff_max_s)
+        queue.finish(current, ItemState.RETRYING, error_code=error.code, error_message=error.message,
+                     traceback=tb, evidence=evidence, next_attempt_at=env.clock() + timedelta(seconds=delay))
+        retries += 1
+        env.sleep(delay)
+
+
+def write_checkpoint(env: RunEnvironment, reason: str) -> None:
+    """Sign the current chain head into ``audit_logs/checkpoints`` (outside the database)."""
+    with env.db.read() as sess:
+        head = sess.get(AuditHead, 1)
+        if head is None or head.last_seq == 0:
+            return
+        seq, digest = head.last_seq, head.last_hash
+    store = CheckpointStore(env.settings.audit_path, env.settings.audit.signing_key)
+    store.write(seq, digest, env.clock().astimezone(UTC).isoformat(), reason)

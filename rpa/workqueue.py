@@ -1,0 +1,167 @@
+"""Work items: unique reference per bot, states, attempts, priority, deadline, and the exception queue.
+
+::
+
+    new ──► in_progress ──► done
+                 │ ├──► business_exception ─┐
+                 │ ├──► retrying ──► in_progress (bounded, with backoff)
+                 │ └──► application_exception ─┤  (the exception queue)
+                 └──► needs_review ────────────┴──► resolved (by a person)
+
+Every transition is audited in the same transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from rpa.audit.trail import AuditTrail
+from rpa.store.db import Database
+from rpa.store.models import WorkItem
+
+
+class ItemState(StrEnum):
+    NEW = "new"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    BUSINESS_EXCEPTION = "business_exception"
+    RETRYING = "retrying"
+    APPLICATION_EXCEPTION = "application_exception"
+    NEEDS_REVIEW = "needs_review"
+    RESOLVED = "resolved"
+
+
+EXCEPTION_STATES = (ItemState.BUSINESS_EXCEPTION, ItemState.APPLICATION_EXCEPTION, ItemState.NEEDS_REVIEW)
+OPEN_STATES = (ItemState.NEW, ItemState.IN_PROGRESS, ItemState.RETRYING)
+
+
+@dataclass(frozen=True, slots=True)
+class NewItem:
+    """An item a bot found to do. ``reference`` is the business key (bank line id, dossier id, ...)."""
+
+    reference: str
+    payload: Mapping[str, Any] = field(default_factory=dict)
+    priority: int = 0
+    deadline: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """A frozen view of a work item handed to ``bot.process``."""
+
+    id: int
+    reference: str
+    payload: Mapping[str, Any]
+    attempts: int
+    priority: int
+    deadline: datetime | None
+    state: ItemState
+
+    @classmethod
+    def of(cls, row: WorkItem) -> Item:
+        return cls(row.id, row.reference, dict(row.payload or {}), row.attempts, row.priority, row.deadline,
+                   ItemState(row.state))
+
+
+class WorkQueue:
+    """The work items of one bot, persisted; transitions audited by ``audit``."""
+
+    def __init__(self, db: Database, bot: str, audit: AuditTrail, clock: Callable[[], datetime]) -> None:
+        self.db, self.bot, self.audit, self.clock = db, bot, audit, clock
+
+    def add(self, items: Iterable[NewItem], run_id: int) -> int:
+        """Insert items not seen before (by reference); return how many were new."""
+        added = 0
+        with self.db.transaction() as s:
+            known = set(s.execute(select(WorkItem.reference).where(WorkItem.bot == self.bot)).scalars())
+            for it in items:
+                if it.reference in known:
+                    continue
+                known.add(it.reference)
+                now = self.clock()
+                s.add(WorkItem(bot=self.bot, reference=it.reference, state=ItemState.NEW, priority=it.priority,
+                               deadline=it.deadline, attempts=0, payload=dict(it.payload), result={},
+                               evidence={}, first_run_id=run_id, last_run_id=run_id, created_at=now,
+                               updated_at=now))
+                self.audit.record(s, "item.collected", "work_item", f"{self.bot}:{it.reference}",
+                                  details={"priority": it.priority})
+                added += 1
+        return added
+
+    def pending(self) -> list[Item]:
+        """Items to work on now: new, retrying, or left in progress by an interrupted run."""
+        with self.db.read() as s:
+            rows = s.execute(select(WorkItem).where(WorkItem.bot == self.bot,
+                                                    WorkItem.state.in_([str(x) for x in OPEN_STATES]))
+                             .order_by(WorkItem.priority.desc(), WorkItem.deadline.is_(None),
+                                       WorkItem.deadline, WorkItem.id)).scalars().all()
+            return [Item.of(r) for r in rows]
+
+    def start(self, item: Item, run_id: int) -> Item:
+        with self.db.transaction() as s:
+            row = self._row(s, item.id)
+            resumed = row.state == ItemState.IN_PROGRESS
+            row.state, row.attempts, row.last_run_id = ItemState.IN_PROGRESS, row.attempts + 1, run_id
+            row.updated_at = self.clock()
+            self.audit.record(s, "item.started", "work_item", self._target(row),
+                              details={"attempt": row.attempts, "resumed": resumed})
+            return Item.of(row)
+
+    def finish(self, item: Item, state: ItemState, *, result: Mapping[str, Any] | None = None,
+               error_code: str | None = None, error_message: str | None = None, traceback: str | None = None,
+               evidence: Sequence[Mapping[str, Any]] = (), next_attempt_at: datetime | None = None,
+               action: str | None = None) -> None:
+        with self.db.transaction() as s:
+            row = self._row(s, item.id)
+            row.state, row.updated_at, row.next_attempt_at = state, self.clock(), next_attempt_at
+            if result is not None:
+                row.result = dict(result)
+            row.error_code, row.error_message, row.error_traceback = error_code, error_message, traceback
+            if evidence:
+                row.evidence = {"files": [dict(e) for e in evidence]}
+            outcome = "ok" if state == ItemState.DONE else str(state)
+            self.audit.record(s, action or f"item.{state}", "work_item", self._target(row), outcome=outcome,
+                              details={"attempt": row.attempts, "code": error_code, "message": error_message,
+                                       **({"result": dict(result)} if result else {})},
+                              evidence=[str(e["sha256"]) for e in evidence if "sha256" in e])
+
+    def resolve(self, reference: str, by: str, resolution: str, audit: AuditTrail) -> None:
+        """A person closes an exception-queue item."""
+        with self.db.transaction() as s:
+            row = s.execute(select(WorkItem).where(WorkItem.bot == self.bot, WorkItem.reference == reference)
+                            ).scalar_one()
+            row.state, row.resolved_by, row.resolution, row.updated_at = (ItemState.RESOLVED, by, resolution,
+                                                                         self.clock())
+            audit.record(s, "exception.resolved", "work_item", self._target(row), details={"resolution": resolution})
+
+    def counts(self) -> dict[str, int]:
+        with self.db.read() as s:
+            rows = s.execute(select(WorkItem.state, func.count()).where(WorkItem.bot == self.bot)
+                             .group_by(WorkItem.state)).all()
+            return {str(state): int(n) for state, n in rows}
+
+    def _row(self, s: Session, item_id: int) -> WorkItem:
+        return s.execute(select(WorkItem).where(WorkItem.id == item_id)).scalar_one()
+
+    def _target(self, row: WorkItem) -> str:
+        return f"{self.bot}:{row.reference}"
+
+
+def exception_queue(db: Database, bot: str | None = None) -> list[WorkItem]:
+    """Items waiting for a person, oldest first."""
+    with db.read() as s:
+        q = select(WorkItem).where(WorkItem.state.in_([str(x) for x in EXCEPTION_STATES]))
+        if bot:
+            q = q.where(WorkItem.bot == bot)
+        return list(s.execute(q.order_by(WorkItem.updated_at)).scalars().all())
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
