@@ -78,12 +78,21 @@ class RunContext(Generic[C]):
     dry_run: bool = False
     logger: Any = field(default=_root_logger)
 
-    def record(self, action: str, target_type: str, target_id: str, *, outcome: str = "ok",
-               details: Mapping[str, Any] | None = None, evidence: Iterable[str] = ()) -> None:
+    def record(
+        self,
+        action: str,
+        target_type: str,
+        target_id: str,
+        *,
+        outcome: str = "ok",
+        details: Mapping[str, Any] | None = None,
+        evidence: Iterable[str] = (),
+    ) -> None:
         """Append an audit event in a transaction of its own (for steps with no state change here)."""
         with self.db.transaction() as s:
-            self.audit.record(s, action, target_type, target_id, outcome=outcome, details=details,
-                              evidence=tuple(evidence))
+            self.audit.record(
+                s, action, target_type, target_id, outcome=outcome, details=details, evidence=tuple(evidence)
+            )
 
 
 Collect = Callable[[RunContext[Any]], Iterable[NewItem]]
@@ -134,8 +143,18 @@ class RunSummary:
         return self.business_exceptions + self.application_exceptions + self.needs_review
 
     def as_dict(self) -> dict[str, Any]:
-        return {"run_id": self.run_id, "bot": self.bot, "collected": self.collected, "processed": self.processed,
-                "done": self.done, "business_exceptions": self.business_exceptions,
-                "application_exceptions": self.application_exceptions, "needs_review": self.needs_review,
-                "retries": self.retries, "duration_s": round(self.duration_s, 3), "outcome": str(self.outcome),
-                "error": self.error, **self.extra}
+        return {
+            "run_id": self.run_id,
+            "bot": self.bot,
+            "collected": self.collected,
+            "processed": self.processed,
+            "done": self.done,
+            "business_exceptions": self.business_exceptions,
+            "application_exceptions": self.application_exceptions,
+            "needs_review": self.needs_review,
+            "retries": self.retries,
+            "duration_s": round(self.duration_s, 3),
+            "outcome": str(self.outcome),
+            "error": self.error,
+            **self.extra,
+        }

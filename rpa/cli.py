@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import importlib
-import json
 import sys
-import time
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -29,7 +26,9 @@ from rpa.store.db import Database
 from rpa.store.models import Run
 from rpa.workqueue import exception_queue
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help="backoffice-rpa: unattended back-office bots.")
+app = typer.Typer(
+    no_args_is_help=True, add_completion=False, help="backoffice-rpa: unattended back-office bots."
+)
 runs_app = typer.Typer(no_args_is_help=True, help="Runs: what ran, when, with which outcome.")
 exceptions_app = typer.Typer(no_args_is_help=True, help="The exception queue: items waiting for a person.")
 audit_app = typer.Typer(no_args_is_help=True, help="The audit trail: verify and export.")
@@ -145,17 +144,26 @@ def db_upgrade() -> None:
 
 
 @app.command("run")
-def run(bot_id: Annotated[str, typer.Argument(help="The bot id, e.g. invoice_matching")],
-        dry_run: Annotated[bool, typer.Option("--dry-run", help="Decide everything, write nothing")] = False,
-        run_id: Annotated[int | None, typer.Option(help="Execute this existing pending run record")] = None,
-        trigger: Annotated[str, typer.Option(help="Recorded as the run's trigger")] = "manual") -> None:
+def run(
+    bot_id: Annotated[str, typer.Argument(help="The bot id, e.g. invoice_matching")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Decide everything, write nothing")] = False,
+    run_id: Annotated[int | None, typer.Option(help="Execute this existing pending run record")] = None,
+    trigger: Annotated[str, typer.Option(help="Recorded as the run's trigger")] = "manual",
+) -> None:
     """Run one bot now, in this process, and print a summary."""
     s, db = settings(), database()
     bot = get_bot(bot_id)
     config = load_bot_config(s, bot.id, bot.config_model)
     if run_id is None:
-        run_id = create_run(db, AuditTrail("user:cli"), bot.id, trigger=trigger, now=now(), dry_run=dry_run,
-                            requested_by="cli")
+        run_id = create_run(
+            db,
+            AuditTrail("user:cli"),
+            bot.id,
+            trigger=trigger,
+            now=now(),
+            dry_run=dry_run,
+            requested_by="cli",
+        )
     summary = execute_run_with_progress(s, db, bot, config, run_id, dry_run)
     table = Table(title=f"run {summary.run_id} of {bot.id}", show_header=False)
     for key, value in summary.as_dict().items():
@@ -168,13 +176,15 @@ def run(bot_id: Annotated[str, typer.Argument(help="The bot id, e.g. invoice_mat
         raise typer.Exit(3)
 
 
-def execute_run_with_progress(s: Settings, db: Database, bot: Bot, config: Any, run_id: int,
-                              dry_run: bool) -> Any:
+def execute_run_with_progress(
+    s: Settings, db: Database, bot: Bot, config: Any, run_id: int, dry_run: bool
+) -> Any:
     env = RunEnvironment(settings=s, db=db, **browser_edges(s))
     if not out.is_terminal:
         return execute_run(env, bot, config, run_id, dry_run=dry_run)
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=out) as bar:
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=out
+    ) as bar:
         task = bar.add_task(f"{bot.id} run {run_id}", total=None)
 
         def tick(done: int, total: int) -> None:
@@ -188,12 +198,14 @@ def browser_edges(s: Settings) -> dict[str, Any]:
         from rpa.browser.session import open_for_run  # type: ignore[attr-defined]
     except ImportError:
         return {}
-    return {"browser_factory": lambda ctx: open_for_run(ctx), "browser_close": lambda b: b.close()}
+    return {"browser_factory": open_for_run, "browser_close": lambda b: b.close()}
 
 
 @runs_app.command("list")
-def runs_list(bot: Annotated[str | None, typer.Option(help="Only this bot")] = None,
-              limit: Annotated[int, typer.Option(help="How many, newest first")] = 20) -> None:
+def runs_list(
+    bot: Annotated[str | None, typer.Option(help="Only this bot")] = None,
+    limit: Annotated[int, typer.Option(help="How many, newest first")] = 20,
+) -> None:
     """The latest runs with their outcome (missed and interrupted runs included)."""
     from sqlalchemy import select
 
@@ -203,12 +215,25 @@ def runs_list(bot: Annotated[str | None, typer.Option(help="Only this bot")] = N
         if bot:
             q = q.where(Run.bot == bot)
         rows = sess.execute(q).scalars().all()
-    table = Table("id", "bot", "trigger", "scheduled for", "started", "status", "done", "exceptions", "duration")
+    table = Table(
+        "id", "bot", "trigger", "scheduled for", "started", "status", "done", "exceptions", "duration"
+    )
     for r in rows:
         sm = r.summary or {}
-        exc = sum(int(sm.get(k, 0)) for k in ("business_exceptions", "application_exceptions", "needs_review"))
-        table.add_row(str(r.id), r.bot, r.trigger, _local(r.scheduled_for, tz), _local(r.started_at, tz), r.status,
-                      str(sm.get("done", "")), str(exc) if sm else "", f"{sm.get('duration_s', '')}")
+        exc = sum(
+            int(sm.get(k, 0)) for k in ("business_exceptions", "application_exceptions", "needs_review")
+        )
+        table.add_row(
+            str(r.id),
+            r.bot,
+            r.trigger,
+            _local(r.scheduled_for, tz),
+            _local(r.started_at, tz),
+            r.status,
+            str(sm.get("done", "")),
+            str(exc) if sm else "",
+            f"{sm.get('duration_s', '')}",
+        )
     out.print(table)
 
 
@@ -222,8 +247,14 @@ def exceptions_list(bot: Annotated[str | None, typer.Option(help="Only this bot"
     items = exception_queue(database(), bot)
     table = Table("bot", "reference", "state", "code", "attempts", "message")
     for it in items:
-        table.add_row(it.bot, it.reference, it.state, it.error_code or "", str(it.attempts),
-                      (it.error_message or "")[:120])
+        table.add_row(
+            it.bot,
+            it.reference,
+            it.state,
+            it.error_code or "",
+            str(it.attempts),
+            (it.error_message or "")[:120],
+        )
     out.print(table)
     out.print(f"{len(items)} item(s) waiting for a person")
 

@@ -52,14 +52,28 @@ class EffectOutcome:
 
 
 class EffectLedger:
-    def __init__(self, db: Database, bot: str, run_id: int, audit: AuditTrail,
-                 clock: Callable[[], datetime], *, dry_run: bool = False) -> None:
+    def __init__(
+        self,
+        db: Database,
+        bot: str,
+        run_id: int,
+        audit: AuditTrail,
+        clock: Callable[[], datetime],
+        *,
+        dry_run: bool = False,
+    ) -> None:
         self.db, self.bot, self.run_id, self.audit, self.clock = db, bot, run_id, audit, clock
         self.dry_run = dry_run
 
-    def once(self, key: str, act: Callable[[], Result | None], *,
-             check: Callable[[], Result | None] | None = None, item_reference: str | None = None,
-             action: str = "effect") -> EffectOutcome:
+    def once(
+        self,
+        key: str,
+        act: Callable[[], Result | None],
+        *,
+        check: Callable[[], Result | None] | None = None,
+        item_reference: str | None = None,
+        action: str = "effect",
+    ) -> EffectOutcome:
         """Perform ``act`` at most once for ``key``; ``check`` returns the target's record or None."""
         if self.dry_run:
             with self.db.transaction() as s:
@@ -87,36 +101,61 @@ class EffectLedger:
         with self.db.transaction() as s:
             row = s.execute(select(Effect).where(Effect.key == key)).scalar_one_or_none()
             if row is None:
-                s.add(Effect(key=key, bot=self.bot, item_reference=item_reference, state=EffectState.INTENT,
-                             attempts=1, run_id=self.run_id, result={}, created_at=now, updated_at=now))
+                s.add(
+                    Effect(
+                        key=key,
+                        bot=self.bot,
+                        item_reference=item_reference,
+                        state=EffectState.INTENT,
+                        attempts=1,
+                        run_id=self.run_id,
+                        result={},
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
                 self.audit.record(s, f"{action}.intent", "effect", key)
                 return None
             snapshot = Effect(key=row.key, state=row.state, result=dict(row.result or {}))
             if row.state == EffectState.FAILED:
-                row.state, row.attempts, row.run_id, row.updated_at = EffectState.INTENT, row.attempts + 1, \
-                    self.run_id, now
+                row.state, row.attempts, row.run_id, row.updated_at = (
+                    EffectState.INTENT,
+                    row.attempts + 1,
+                    self.run_id,
+                    now,
+                )
                 self.audit.record(s, f"{action}.intent", "effect", key, details={"attempt": row.attempts})
                 return None
             return snapshot
 
-    def _check_target(self, key: str, check: Callable[[], Result | None] | None, action: str) -> Result | None:
+    def _check_target(
+        self, key: str, check: Callable[[], Result | None] | None, action: str
+    ) -> Result | None:
         if check is None:
             self._set_state(key, EffectState.NEEDS_REVIEW, f"{action}.uncertain")
             raise EffectUncertainError(
                 f"effect {key} was started by an earlier attempt and never confirmed; the target cannot be "
-                "asked whether it happened, so a person must check before it is redone", item_key=key)
+                "asked whether it happened, so a person must check before it is redone",
+                item_key=key,
+            )
         found = check()
         with self.db.transaction() as s:
-            self.audit.record(s, f"{action}.checked", "effect", key,
-                              outcome="found" if found is not None else "absent")
+            self.audit.record(
+                s, f"{action}.checked", "effect", key, outcome="found" if found is not None else "absent"
+            )
         return found
 
     def _confirm(self, key: str, result: Result, action: str, *, recovered: bool) -> None:
         with self.db.transaction() as s:
             row = s.execute(select(Effect).where(Effect.key == key)).scalar_one()
             row.state, row.result, row.updated_at = EffectState.CONFIRMED, dict(result), self.clock()
-            self.audit.record(s, f"{action}.confirmed", "effect", key,
-                              details={"recovered": recovered, "result": dict(result)})
+            self.audit.record(
+                s,
+                f"{action}.confirmed",
+                "effect",
+                key,
+                details={"recovered": recovered, "result": dict(result)},
+            )
 
     def _set_state(self, key: str, state: EffectState, audit_action: str) -> None:
         with self.db.transaction() as s:

@@ -25,8 +25,14 @@ class RpaError(Exception):
 
     code: ClassVar[str] = "RPA_ERROR"
 
-    def __init__(self, message: str, *, code: str | None = None, item_key: str | None = None,
-                 details: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        item_key: str | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         if code is not None:

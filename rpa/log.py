@@ -61,12 +61,26 @@ def configure_logging(settings: Settings, *, terminal: bool = True, component: s
     logger.remove()
     logger.configure(patcher=redactor, extra={"bot": "-", "run_id": "-"})
     if terminal:
-        logger.add(sys.stderr, level=settings.log.level, colorize=sys.stderr.isatty(),
-                   format="<green>{time:HH:mm:ss}</green> <level>{level: <7}</level> "
-                          "<cyan>{extra[bot]}</cyan> {message}", backtrace=False, diagnose=False)
+        logger.add(
+            sys.stderr,
+            level=settings.log.level,
+            colorize=sys.stderr.isatty(),
+            format="<green>{time:HH:mm:ss}</green> <level>{level: <7}</level> "
+            "<cyan>{extra[bot]}</cyan> {message}",
+            backtrace=False,
+            diagnose=False,
+        )
     log_dir = settings.path(settings.log.json_dir)
     log_dir.mkdir(parents=True, exist_ok=True)
     # diagnose=False: variable values in tracebacks could carry secrets.
-    logger.add(log_dir / f"{component}.jsonl", level="DEBUG", serialize=True, rotation="50 MB", retention=10,
-               backtrace=False, diagnose=False, enqueue=False)
+    logger.add(
+        log_dir / f"{component}.jsonl",
+        level="DEBUG",
+        serialize=True,
+        rotation="50 MB",
+        retention=10,
+        backtrace=False,
+        diagnose=False,
+        enqueue=False,
+    )
     return redactor

@@ -1,4 +1,4 @@
-"""Executes one run of a bot in this process: collect, process every item (retries, exception queue), finalize."""
+"""Executes one run of a bot in this process: collect, process each item (retries, exceptions), finalize."""
 
 from __future__ import annotations
 
@@ -51,8 +51,15 @@ def actor_for(bot_id: str, run_id: int) -> str:
     return f"bot:{bot_id}/run:{run_id}"
 
 
-def execute_run(env: RunEnvironment, bot: Bot, config: BaseModel, run_id: int, *, dry_run: bool = False,
-                progress: Progress | None = None) -> RunSummary:
+def execute_run(
+    env: RunEnvironment,
+    bot: Bot,
+    config: BaseModel,
+    run_id: int,
+    *,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> RunSummary:
     """Run ``bot`` under the existing run record ``run_id``; never raises for item-level trouble."""
     s = env.settings
     audit = AuditTrail(actor_for(bot.id, run_id), env.clock)
@@ -64,8 +71,15 @@ def execute_run(env: RunEnvironment, bot: Bot, config: BaseModel, run_id: int, *
         lock.acquire(timeout=0)
     except Timeout:
         summary.outcome = RunOutcome.SKIPPED_ALREADY_RUNNING
-        mark_finished(env.db, audit, run_id, summary.outcome, env.clock(), summary.as_dict(),
-                      f"another run of {bot.id} holds the lock")
+        mark_finished(
+            env.db,
+            audit,
+            run_id,
+            summary.outcome,
+            env.clock(),
+            summary.as_dict(),
+            f"another run of {bot.id} holds the lock",
+        )
         return summary
     try:
         detect_interrupted(env.db, audit.as_actor("system:runner"), env.clock(), bot=bot.id)
@@ -74,20 +88,40 @@ def execute_run(env: RunEnvironment, bot: Bot, config: BaseModel, run_id: int, *
         lock.release()
 
 
-def _execute_locked(env: RunEnvironment, bot: Bot, config: BaseModel, run_id: int, audit: AuditTrail,
-                    summary: RunSummary, dry_run: bool, progress: Progress | None) -> RunSummary:
+def _execute_locked(
+    env: RunEnvironment,
+    bot: Bot,
+    config: BaseModel,
+    run_id: int,
+    audit: AuditTrail,
+    summary: RunSummary,
+    dry_run: bool,
+    progress: Progress | None,
+) -> RunSummary:
     s, started = env.settings, time.monotonic()
     workdir = s.var_path / "runs" / str(run_id)
     workdir.mkdir(parents=True, exist_ok=True)
     queue = WorkQueue(env.db, bot.id, audit, env.clock)
     holder: dict[str, RunContext[Any]] = {}
-    browser: Lazy[Any] = Lazy(lambda: env.browser_factory(holder["ctx"]) if env.browser_factory else None,
-                              env.browser_close)
+    browser: Lazy[Any] = Lazy(
+        lambda: env.browser_factory(holder["ctx"]) if env.browser_factory else None, env.browser_close
+    )
     ctx: RunContext[Any] = RunContext(
-        run_id=run_id, bot_id=bot.id, config=config, settings=s, db=env.db, clock=env.clock, audit=audit,
-        effects=EffectLedger(env.db, bot.id, run_id, audit, env.clock, dry_run=dry_run), items=queue,
-        workdir=workdir, evidence=EvidenceStore(s.audit_path / "evidence"), browser=browser, dry_run=dry_run,
-        logger=logger.bind(bot=bot.id, run_id=run_id))
+        run_id=run_id,
+        bot_id=bot.id,
+        config=config,
+        settings=s,
+        db=env.db,
+        clock=env.clock,
+        audit=audit,
+        effects=EffectLedger(env.db, bot.id, run_id, audit, env.clock, dry_run=dry_run),
+        items=queue,
+        workdir=workdir,
+        evidence=EvidenceStore(s.audit_path / "evidence"),
+        browser=browser,
+        dry_run=dry_run,
+        logger=logger.bind(bot=bot.id, run_id=run_id),
+    )
     holder["ctx"] = ctx
     mark_started(env.db, audit, run_id, env.clock())
     ctx.logger.info("run {} of {} started", run_id, bot.id)
@@ -116,8 +150,14 @@ def _execute_locked(env: RunEnvironment, bot: Bot, config: BaseModel, run_id: in
     return summary
 
 
-def _process_all(env: RunEnvironment, bot: Bot, ctx: RunContext[Any], pending: list[Item], summary: RunSummary,
-                 progress: Progress | None) -> None:
+def _process_all(
+    env: RunEnvironment,
+    bot: Bot,
+    ctx: RunContext[Any],
+    pending: list[Item],
+    summary: RunSummary,
+    progress: Progress | None,
+) -> None:
     lock = threading.Lock()
     total = len(pending)
 
@@ -158,31 +198,51 @@ def process_item(env: RunEnvironment, bot: Bot, ctx: RunContext[Any], item: Item
             queue.finish(current, ItemState.NEEDS_REVIEW, error_code=exc.code, error_message=exc.message)
             return ItemState.NEEDS_REVIEW, retries
         except BusinessRuleError as exc:
-            queue.finish(current, ItemState.BUSINESS_EXCEPTION, error_code=exc.code, error_message=exc.message,
-                         evidence=exc.details.get("evidence", ()))
+            queue.finish(
+                current,
+                ItemState.BUSINESS_EXCEPTION,
+                error_code=exc.code,
+                error_message=exc.message,
+                evidence=exc.details.get("evidence", ()),
+            )
             return ItemState.BUSINESS_EXCEPTION, retries
         except AuditIntegrityError:
             raise
         except ApplicationError as exc:
             error, tb = exc, traceback.format_exc()
         except Exception as exc:
-            error = ApplicationError(f"unexpected {type(exc).__name__} while processing {item.reference}: {exc}",
-                                     code="UNEXPECTED_ERROR", item_key=item.reference)
+            error = ApplicationError(
+                f"unexpected {type(exc).__name__} while processing {item.reference}: {exc}",
+                code="UNEXPECTED_ERROR",
+                item_key=item.reference,
+            )
             tb = traceback.format_exc()
         else:
             queue.finish(current, ItemState.DONE, result=result or {})
             return ItemState.DONE, retries
         evidence = error.details.get("evidence", ())
         if current.attempts >= rs.max_attempts:
-            queue.finish(current, ItemState.APPLICATION_EXCEPTION, error_code=error.code,
-                         error_message=f"{error.message} (gave up after {current.attempts} attempts)",
-                         traceback=tb, evidence=evidence)
+            queue.finish(
+                current,
+                ItemState.APPLICATION_EXCEPTION,
+                error_code=error.code,
+                error_message=f"{error.message} (gave up after {current.attempts} attempts)",
+                traceback=tb,
+                evidence=evidence,
+            )
             return ItemState.APPLICATION_EXCEPTION, retries
         # Exponential backoff, capped: a legacy app that is briefly down gets time to come back
         # without a tight loop hammering it.
         delay = min(rs.backoff_initial_s * 2 ** (current.attempts - 1), rs.backoff_max_s)
-        queue.finish(current, ItemState.RETRYING, error_code=error.code, error_message=error.message,
-                     traceback=tb, evidence=evidence, next_attempt_at=env.clock() + timedelta(seconds=delay))
+        queue.finish(
+            current,
+            ItemState.RETRYING,
+            error_code=error.code,
+            error_message=error.message,
+            traceback=tb,
+            evidence=evidence,
+            next_attempt_at=env.clock() + timedelta(seconds=delay),
+        )
         retries += 1
         env.sleep(delay)
 

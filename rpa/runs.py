@@ -19,19 +19,49 @@ from rpa.store.models import Run
 PENDING, RUNNING = "pending", "running"
 
 
-def create_run(db: Database, audit: AuditTrail, bot: str, *, trigger: str, now: datetime,
-               schedule: str | None = None, scheduled_for: datetime | None = None,
-               requested_by: str | None = None, dry_run: bool = False, status: str = PENDING) -> int:
+def create_run(
+    db: Database,
+    audit: AuditTrail,
+    bot: str,
+    *,
+    trigger: str,
+    now: datetime,
+    schedule: str | None = None,
+    scheduled_for: datetime | None = None,
+    requested_by: str | None = None,
+    dry_run: bool = False,
+    status: str = PENDING,
+) -> int:
     """Insert a run record (with its audit event) and return its id."""
     with db.transaction() as s:
-        run = Run(bot=bot, trigger=trigger, schedule=schedule, scheduled_for=scheduled_for, status=status,
-                  dry_run=dry_run, created_at=now, requested_by=requested_by, summary={})
+        run = Run(
+            bot=bot,
+            trigger=trigger,
+            schedule=schedule,
+            scheduled_for=scheduled_for,
+            status=status,
+            dry_run=dry_run,
+            created_at=now,
+            requested_by=requested_by,
+            summary={},
+        )
         s.add(run)
         s.flush()
-        audit.record(s, "run.created", "run", str(run.id),
-                     outcome=status if status != PENDING else "ok",
-                     details={"bot": bot, "trigger": trigger, "schedule": schedule,
-                              "scheduled_for": scheduled_for, "dry_run": dry_run, "requested_by": requested_by})
+        audit.record(
+            s,
+            "run.created",
+            "run",
+            str(run.id),
+            outcome=status if status != PENDING else "ok",
+            details={
+                "bot": bot,
+                "trigger": trigger,
+                "schedule": schedule,
+                "scheduled_for": scheduled_for,
+                "dry_run": dry_run,
+                "requested_by": requested_by,
+            },
+        )
         return run.id
 
 
@@ -42,13 +72,26 @@ def mark_started(db: Database, audit: AuditTrail, run_id: int, now: datetime) ->
         audit.record(s, "run.started", "run", str(run_id), details={"bot": run.bot, "pid": run.pid})
 
 
-def mark_finished(db: Database, audit: AuditTrail, run_id: int, outcome: RunOutcome, now: datetime,
-                  summary: dict[str, Any], error: str | None = None) -> None:
+def mark_finished(
+    db: Database,
+    audit: AuditTrail,
+    run_id: int,
+    outcome: RunOutcome,
+    now: datetime,
+    summary: dict[str, Any],
+    error: str | None = None,
+) -> None:
     with db.transaction() as s:
         run = s.get_one(Run, run_id)
         run.status, run.finished_at, run.summary, run.error = str(outcome), now, summary, error
-        audit.record(s, "run.finished", "run", str(run_id), outcome=str(outcome),
-                     details={k: v for k, v in summary.items() if k != "error"} | {"error": error})
+        audit.record(
+            s,
+            "run.finished",
+            "run",
+            str(run_id),
+            outcome=str(outcome),
+            details={k: v for k, v in summary.items() if k != "error"} | {"error": error},
+        )
 
 
 def _process_alive(pid: int | None, started_at: datetime | None) -> bool:
@@ -62,8 +105,13 @@ def _process_alive(pid: int | None, started_at: datetime | None) -> bool:
     return started_at is None or created <= started_at.timestamp() + 1
 
 
-def detect_interrupted(db: Database, audit: AuditTrail, now: datetime, bot: str | None = None,
-                       alive: Callable[[int | None, datetime | None], bool] = _process_alive) -> list[int]:
+def detect_interrupted(
+    db: Database,
+    audit: AuditTrail,
+    now: datetime,
+    bot: str | None = None,
+    alive: Callable[[int | None, datetime | None], bool] = _process_alive,
+) -> list[int]:
     """Mark ``running`` runs of this host whose process is gone as ``interrupted``; return their ids."""
     host = socket.gethostname()
     marked = []
@@ -76,7 +124,13 @@ def detect_interrupted(db: Database, audit: AuditTrail, now: datetime, bot: str 
                 continue
             run.status, run.finished_at = str(RunOutcome.INTERRUPTED), now
             run.error = f"run process {run.pid} on {run.host} died before the run finished"
-            audit.record(s, "run.interrupted", "run", str(run.id), outcome=str(RunOutcome.INTERRUPTED),
-                         details={"bot": run.bot, "pid": run.pid})
+            audit.record(
+                s,
+                "run.interrupted",
+                "run",
+                str(run.id),
+                outcome=str(RunOutcome.INTERRUPTED),
+                details={"bot": run.bot, "pid": run.pid},
+            )
             marked.append(run.id)
     return marked

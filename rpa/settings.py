@@ -32,13 +32,24 @@ class DatabaseSettings(_Section):
 
 class BrowserSettings(_Section):
     executable_path: Path | None = Field(
-        None, description="Chromium binary; empty: Playwright's own when installed, else /usr/bin/chromium")
+        None, description="Chromium binary; empty: Playwright's own when installed, else /usr/bin/chromium"
+    )
     headless: bool = Field(True, description="Run without a window (always true on servers)")
     extra_args: tuple[str, ...] = Field(
-        ("--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-         "--disable-sync", "--no-first-run", "--disable-quic"),
-        description="Flags for a headless machine without internet access")
-    timeout_ms: int = Field(10_000, ge=500, le=300_000, description="Default wait for a locator or navigation")
+        (
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-quic",
+        ),
+        description="Flags for a headless machine without internet access",
+    )
+    timeout_ms: int = Field(
+        10_000, ge=500, le=300_000, description="Default wait for a locator or navigation"
+    )
     navigation_timeout_ms: int = Field(30_000, ge=1_000, le=600_000, description="Wait for a page load")
     lanes: int = Field(2, ge=1, le=16, description="Browser contexts working in parallel in one run")
     trace_on_failure: bool = Field(True, description="Keep a Playwright trace as evidence when a step fails")
@@ -51,7 +62,9 @@ class LegacyAppSettings(_Section):
     url: str = Field(..., description="Base URL of the application")
     username: str = Field("", description="Login name")
     password: SecretStr = Field(SecretStr(""), description="Login password")
-    totp_secret: SecretStr = Field(SecretStr(""), description="Base32 TOTP seed when the app asks a 2nd factor")
+    totp_secret: SecretStr = Field(
+        SecretStr(""), description="Base32 TOTP seed when the app asks a 2nd factor"
+    )
 
 
 class ApplicationsSettings(_Section):
@@ -98,7 +111,10 @@ class Settings(BaseSettings):
     """Everything operations can configure, in one validated object."""
 
     model_config = SettingsConfigDict(
-        env_prefix="RPA_", env_nested_delimiter="__", extra="forbid", frozen=True,
+        env_prefix="RPA_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        frozen=True,
     )
 
     home: Path = Field(Path("."), description="Project root: config/, var/, audit_logs/ are relative to it")
@@ -106,7 +122,8 @@ class Settings(BaseSettings):
     var_dir: Path = Field(Path("var"), description="Runtime state: database, reports, run workdirs")
     timezone: str = Field("Europe/Paris", description="Time zone of schedules and of times on screen")
     extra_bots: tuple[str, ...] = Field(
-        (), description="Bots outside this repository, as 'package.module:BOT' references")
+        (), description="Bots outside this repository, as 'package.module:BOT' references"
+    )
     database: DatabaseSettings = DatabaseSettings()
     browser: BrowserSettings = BrowserSettings()
     apps: ApplicationsSettings = ApplicationsSettings()
@@ -127,8 +144,11 @@ class Settings(BaseSettings):
 
     @classmethod
     def settings_customise_sources(
-        cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource, dotenv_settings: PydanticBaseSettingsSource,
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         # init (the TOML file, passed by load_settings) is overridden by the environment.
@@ -170,8 +190,9 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: cannot be read: {exc.strerror}", code="CONFIG_UNREADABLE") from exc
 
 
-def describe_validation_error(exc: ValidationError, source: str, file_keys: dict[str, Any] | None = None,
-                              env_prefix: str = "RPA_") -> str:
+def describe_validation_error(
+    exc: ValidationError, source: str, file_keys: dict[str, Any] | None = None, env_prefix: str = "RPA_"
+) -> str:
     """One line per problem: ``where: key.path: what is wrong``; keys not in the file point at the env."""
     lines = []
     for err in exc.errors():

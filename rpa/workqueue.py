@@ -66,8 +66,15 @@ class Item:
 
     @classmethod
     def of(cls, row: WorkItem) -> Item:
-        return cls(row.id, row.reference, dict(row.payload or {}), row.attempts, row.priority, row.deadline,
-                   ItemState(row.state))
+        return cls(
+            row.id,
+            row.reference,
+            dict(row.payload or {}),
+            row.attempts,
+            row.priority,
+            row.deadline,
+            ItemState(row.state),
+        )
 
 
 class WorkQueue:
@@ -86,22 +93,47 @@ class WorkQueue:
                     continue
                 known.add(it.reference)
                 now = self.clock()
-                s.add(WorkItem(bot=self.bot, reference=it.reference, state=ItemState.NEW, priority=it.priority,
-                               deadline=it.deadline, attempts=0, payload=dict(it.payload), result={},
-                               evidence={}, first_run_id=run_id, last_run_id=run_id, created_at=now,
-                               updated_at=now))
-                self.audit.record(s, "item.collected", "work_item", f"{self.bot}:{it.reference}",
-                                  details={"priority": it.priority})
+                s.add(
+                    WorkItem(
+                        bot=self.bot,
+                        reference=it.reference,
+                        state=ItemState.NEW,
+                        priority=it.priority,
+                        deadline=it.deadline,
+                        attempts=0,
+                        payload=dict(it.payload),
+                        result={},
+                        evidence={},
+                        first_run_id=run_id,
+                        last_run_id=run_id,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
+                self.audit.record(
+                    s,
+                    "item.collected",
+                    "work_item",
+                    f"{self.bot}:{it.reference}",
+                    details={"priority": it.priority},
+                )
                 added += 1
         return added
 
     def pending(self) -> list[Item]:
         """Items to work on now: new, retrying, or left in progress by an interrupted run."""
         with self.db.read() as s:
-            rows = s.execute(select(WorkItem).where(WorkItem.bot == self.bot,
-                                                    WorkItem.state.in_([str(x) for x in OPEN_STATES]))
-                             .order_by(WorkItem.priority.desc(), WorkItem.deadline.is_(None),
-                                       WorkItem.deadline, WorkItem.id)).scalars().all()
+            rows = (
+                s.execute(
+                    select(WorkItem)
+                    .where(WorkItem.bot == self.bot, WorkItem.state.in_([str(x) for x in OPEN_STATES]))
+                    .order_by(
+                        WorkItem.priority.desc(), WorkItem.deadline.is_(None), WorkItem.deadline, WorkItem.id
+                    )
+                )
+                .scalars()
+                .all()
+            )
             return [Item.of(r) for r in rows]
 
     def start(self, item: Item, run_id: int) -> Item:
@@ -110,14 +142,28 @@ class WorkQueue:
             resumed = row.state == ItemState.IN_PROGRESS
             row.state, row.attempts, row.last_run_id = ItemState.IN_PROGRESS, row.attempts + 1, run_id
             row.updated_at = self.clock()
-            self.audit.record(s, "item.started", "work_item", self._target(row),
-                              details={"attempt": row.attempts, "resumed": resumed})
+            self.audit.record(
+                s,
+                "item.started",
+                "work_item",
+                self._target(row),
+                details={"attempt": row.attempts, "resumed": resumed},
+            )
             return Item.of(row)
 
-    def finish(self, item: Item, state: ItemState, *, result: Mapping[str, Any] | None = None,
-               error_code: str | None = None, error_message: str | None = None, traceback: str | None = None,
-               evidence: Sequence[Mapping[str, Any]] = (), next_attempt_at: datetime | None = None,
-               action: str | None = None) -> None:
+    def finish(
+        self,
+        item: Item,
+        state: ItemState,
+        *,
+        result: Mapping[str, Any] | None = None,
+        error_code: str | None = None,
+        error_message: str | None = None,
+        traceback: str | None = None,
+        evidence: Sequence[Mapping[str, Any]] = (),
+        next_attempt_at: datetime | None = None,
+        action: str | None = None,
+    ) -> None:
         with self.db.transaction() as s:
             row = self._row(s, item.id)
             row.state, row.updated_at, row.next_attempt_at = state, self.clock(), next_attempt_at
@@ -127,24 +173,42 @@ class WorkQueue:
             if evidence:
                 row.evidence = {"files": [dict(e) for e in evidence]}
             outcome = "ok" if state == ItemState.DONE else str(state)
-            self.audit.record(s, action or f"item.{state}", "work_item", self._target(row), outcome=outcome,
-                              details={"attempt": row.attempts, "code": error_code, "message": error_message,
-                                       **({"result": dict(result)} if result else {})},
-                              evidence=[str(e["sha256"]) for e in evidence if "sha256" in e])
+            self.audit.record(
+                s,
+                action or f"item.{state}",
+                "work_item",
+                self._target(row),
+                outcome=outcome,
+                details={
+                    "attempt": row.attempts,
+                    "code": error_code,
+                    "message": error_message,
+                    **({"result": dict(result)} if result else {}),
+                },
+                evidence=[str(e["sha256"]) for e in evidence if "sha256" in e],
+            )
 
     def resolve(self, reference: str, by: str, resolution: str, audit: AuditTrail) -> None:
         """A person closes an exception-queue item."""
         with self.db.transaction() as s:
-            row = s.execute(select(WorkItem).where(WorkItem.bot == self.bot, WorkItem.reference == reference)
-                            ).scalar_one()
-            row.state, row.resolved_by, row.resolution, row.updated_at = (ItemState.RESOLVED, by, resolution,
-                                                                         self.clock())
-            audit.record(s, "exception.resolved", "work_item", self._target(row), details={"resolution": resolution})
+            row = s.execute(
+                select(WorkItem).where(WorkItem.bot == self.bot, WorkItem.reference == reference)
+            ).scalar_one()
+            row.state, row.resolved_by, row.resolution, row.updated_at = (
+                ItemState.RESOLVED,
+                by,
+                resolution,
+                self.clock(),
+            )
+            audit.record(
+                s, "exception.resolved", "work_item", self._target(row), details={"resolution": resolution}
+            )
 
     def counts(self) -> dict[str, int]:
         with self.db.read() as s:
-            rows = s.execute(select(WorkItem.state, func.count()).where(WorkItem.bot == self.bot)
-                             .group_by(WorkItem.state)).all()
+            rows = s.execute(
+                select(WorkItem.state, func.count()).where(WorkItem.bot == self.bot).group_by(WorkItem.state)
+            ).all()
             return {str(state): int(n) for state, n in rows}
 
     def _row(self, s: Session, item_id: int) -> WorkItem:

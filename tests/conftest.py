@@ -60,7 +60,15 @@ def cli_env(home: Path, extra_bots: list[str] | None = None, **env: str) -> dict
     return base
 
 
-def run_cli(home: Path, *args: str, extra_bots: list[str] | None = None, timeout: float = 120,
-            **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "rpa.cli", *args], cwd=REPO, env=cli_env(home, extra_bots, **env),
-                          capture_output=True, text=True, timeout=timeout, check=False)
+def run_cli(
+    home: Path, *args: str, extra_bots: list[str] | None = None, timeout: float = 120, **env: str
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "rpa.cli", *args],
+        cwd=REPO,
+        env=cli_env(home, extra_bots, **env),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )

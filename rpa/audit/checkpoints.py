@@ -88,8 +88,10 @@ class CheckpointStore:
                 cp = Checkpoint(**json.loads(path.read_text()))
                 key.verify(bytes.fromhex(cp.signature), cp.message())
             except (InvalidSignature, ValueError, TypeError, KeyError) as exc:
-                raise AuditIntegrityError(f"checkpoint {path}: signature or format invalid ({exc!r})",
-                                          code="AUDIT_CHECKPOINT_INVALID") from exc
+                raise AuditIntegrityError(
+                    f"checkpoint {path}: signature or format invalid ({exc!r})",
+                    code="AUDIT_CHECKPOINT_INVALID",
+                ) from exc
             result.append(cp)
         return result
 

@@ -13,8 +13,9 @@ from typing import Any
 from pydantic import SecretStr
 
 REDACTED = "[REDACTED]"
-_SECRET_KEY = re.compile(r"pass(word|wd)?|secret|token|totp|otp|api[_-]?key|authori[sz]ation|cookie|seed",
-                         re.IGNORECASE)
+_SECRET_KEY = re.compile(
+    r"pass(word|wd)?|secret|token|totp|otp|api[_-]?key|authori[sz]ation|cookie|seed", re.IGNORECASE
+)
 
 
 def sanitize(value: Any, key: str = "") -> Any:

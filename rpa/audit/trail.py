@@ -38,14 +38,32 @@ class EventRecord:
     evidence: Sequence[str] = ()
 
 
-def canonical_event(seq: int, ts: str, actor: str, action: str, target_type: str, target_id: str,
-                    outcome: str, details: Any, evidence: Any, prev_hash: str) -> bytes:
+def canonical_event(
+    seq: int,
+    ts: str,
+    actor: str,
+    action: str,
+    target_type: str,
+    target_id: str,
+    outcome: str,
+    details: Any,
+    evidence: Any,
+    prev_hash: str,
+) -> bytes:
     """The exact bytes that are hashed: RFC 8785 canonical JSON of every field of the event."""
-    return rfc8785.dumps({
-        "seq": seq, "ts": ts, "actor": actor, "action": action,
-        "target": {"type": target_type, "id": target_id}, "outcome": outcome,
-        "details": details, "evidence": evidence, "prev_hash": prev_hash,
-    })
+    return rfc8785.dumps(
+        {
+            "seq": seq,
+            "ts": ts,
+            "actor": actor,
+            "action": action,
+            "target": {"type": target_type, "id": target_id},
+            "outcome": outcome,
+            "details": details,
+            "evidence": evidence,
+            "prev_hash": prev_hash,
+        }
+    )
 
 
 def event_hash(canonical: bytes) -> str:
@@ -66,18 +84,28 @@ class AuditTrail:
     def as_actor(self, actor: str) -> AuditTrail:
         return AuditTrail(actor, self._clock)
 
-    def record(self, session: Session, action: str, target_type: str, target_id: str, *,
-               outcome: str = "ok", details: Mapping[str, Any] | None = None,
-               evidence: Sequence[str] = ()) -> AuditEvent:
+    def record(
+        self,
+        session: Session,
+        action: str,
+        target_type: str,
+        target_id: str,
+        *,
+        outcome: str = "ok",
+        details: Mapping[str, Any] | None = None,
+        evidence: Sequence[str] = (),
+    ) -> AuditEvent:
         """Append one event in ``session``'s transaction; the caller commits."""
-        return append(session, EventRecord(self.actor, action, target_type, target_id, outcome,
-                                           details, tuple(evidence)), self._clock())
+        return append(
+            session,
+            EventRecord(self.actor, action, target_type, target_id, outcome, details, tuple(evidence)),
+            self._clock(),
+        )
 
 
 def append(session: Session, record: EventRecord, now: datetime) -> AuditEvent:
     try:
-        session.execute(update(AuditHead).where(AuditHead.id == 1)
-                        .values(last_seq=AuditHead.last_seq + 1))
+        session.execute(update(AuditHead).where(AuditHead.id == 1).values(last_seq=AuditHead.last_seq + 1))
         head = session.execute(select(AuditHead).where(AuditHead.id == 1)).scalar_one()
     except Exception as exc:
         raise AuditIntegrityError(f"audit chain head cannot be locked: {exc}") from exc
@@ -86,13 +114,32 @@ def append(session: Session, record: EventRecord, now: datetime) -> AuditEvent:
     details = sanitize(dict(record.details or {}))
     evidence = sorted(set(record.evidence))
     ts = format_ts(now)
-    canonical = canonical_event(seq, ts, record.actor, record.action, record.target_type,
-                                record.target_id, record.outcome, details, evidence, prev_hash)
+    canonical = canonical_event(
+        seq,
+        ts,
+        record.actor,
+        record.action,
+        record.target_type,
+        record.target_id,
+        record.outcome,
+        details,
+        evidence,
+        prev_hash,
+    )
     digest = event_hash(canonical)
-    event = AuditEvent(seq=seq, ts=ts, actor=record.actor, action=record.action,
-                       target_type=record.target_type, target_id=str(record.target_id),
-                       outcome=record.outcome, details=rfc8785.dumps(details).decode(),
-                       evidence=rfc8785.dumps(evidence).decode(), prev_hash=prev_hash, hash=digest)
+    event = AuditEvent(
+        seq=seq,
+        ts=ts,
+        actor=record.actor,
+        action=record.action,
+        target_type=record.target_type,
+        target_id=str(record.target_id),
+        outcome=record.outcome,
+        details=rfc8785.dumps(details).decode(),
+        evidence=rfc8785.dumps(evidence).decode(),
+        prev_hash=prev_hash,
+        hash=digest,
+    )
     session.add(event)
     head.last_hash = digest
     session.flush()

@@ -24,15 +24,21 @@ class VerifyReport:
 
     def render(self) -> str:
         if self.ok:
-            return f"OK: {self.count} events verified, chain head seq {self.last_seq} hash {self.last_hash[:16]}…"
+            head = f"seq {self.last_seq} hash {self.last_hash[:16]}…"
+            return f"OK: {self.count} events verified, chain head {head}"
         return "FAILED: " + "\n".join(self.problems)
 
 
 def _rows(session: Session, batch: int = 5000) -> Iterator[AuditEvent]:
     last = 0
     while True:
-        chunk = session.execute(select(AuditEvent).where(AuditEvent.seq > last)
-                                .order_by(AuditEvent.seq).limit(batch)).scalars().all()
+        chunk = (
+            session.execute(
+                select(AuditEvent).where(AuditEvent.seq > last).order_by(AuditEvent.seq).limit(batch)
+            )
+            .scalars()
+            .all()
+        )
         if not chunk:
             return
         yield from chunk
@@ -40,8 +46,11 @@ def _rows(session: Session, batch: int = 5000) -> Iterator[AuditEvent]:
         session.expunge_all()
 
 
-def verify_events(events: Iterable[AuditEvent | dict[str, object]],
-                  checkpoints: Iterable[Checkpoint] = (), head: tuple[int, str] | None = None) -> VerifyReport:
+def verify_events(
+    events: Iterable[AuditEvent | dict[str, object]],
+    checkpoints: Iterable[Checkpoint] = (),
+    head: tuple[int, str] | None = None,
+) -> VerifyReport:
     """Check seq continuity, each hash, each link, then the signed checkpoints and the recorded head."""
     expected_seq, prev_hash, count = 1, GENESIS_HASH, 0
     hashes_at: dict[int, str] = {}
@@ -52,17 +61,33 @@ def verify_events(events: Iterable[AuditEvent | dict[str, object]],
         if seq != expected_seq:
             what = "removed" if seq > expected_seq else "reordered or duplicated"
             return VerifyReport(False, count, (f"event seq {expected_seq}: {what} (found seq {seq} next)",))
-        canonical = canonical_event(seq, str(e["ts"]), str(e["actor"]), str(e["action"]),
-                                    str(e["target_type"]), str(e["target_id"]), str(e["outcome"]),
-                                    json.loads(str(e["details"])), json.loads(str(e["evidence"])),
-                                    str(e["prev_hash"]))
+        canonical = canonical_event(
+            seq,
+            str(e["ts"]),
+            str(e["actor"]),
+            str(e["action"]),
+            str(e["target_type"]),
+            str(e["target_id"]),
+            str(e["outcome"]),
+            json.loads(str(e["details"])),
+            json.loads(str(e["evidence"])),
+            str(e["prev_hash"]),
+        )
         if e["prev_hash"] != prev_hash:
-            return VerifyReport(False, count, (
-                f"event seq {seq} ({e['action']}): link broken — prev_hash does not match event "
-                f"{seq - 1}'s hash (an event was removed, swapped or reordered)",))
+            return VerifyReport(
+                False,
+                count,
+                (
+                    f"event seq {seq} ({e['action']}): link broken — prev_hash does not match event "
+                    f"{seq - 1}'s hash (an event was removed, swapped or reordered)",
+                ),
+            )
         if event_hash(canonical) != e["hash"]:
-            return VerifyReport(False, count, (
-                f"event seq {seq} ({e['action']}): content altered — its hash does not match its fields",))
+            return VerifyReport(
+                False,
+                count,
+                (f"event seq {seq} ({e['action']}): content altered — its hash does not match its fields",),
+            )
         prev_hash = str(e["hash"])
         if seq in wanted:
             hashes_at[seq] = prev_hash
@@ -70,7 +95,9 @@ def verify_events(events: Iterable[AuditEvent | dict[str, object]],
     problems = []
     for cp in checkpoints:
         if cp.seq >= expected_seq:
-            problems.append(f"events after seq {expected_seq - 1} removed: signed checkpoint covers seq {cp.seq}")
+            problems.append(
+                f"events after seq {expected_seq - 1} removed: signed checkpoint covers seq {cp.seq}"
+            )
         elif hashes_at.get(cp.seq) != cp.hash:
             problems.append(f"event seq {cp.seq}: chain rewritten — hash differs from signed checkpoint")
     if head is not None and head[0] != expected_seq - 1:
@@ -89,5 +116,19 @@ def verify_chain(session: Session, checkpoints: Iterable[Checkpoint] = ()) -> Ve
 def _as_dict(raw: AuditEvent | dict[str, object]) -> dict[str, object]:
     if isinstance(raw, dict):
         return raw
-    return {c: getattr(raw, c) for c in ("seq", "ts", "actor", "action", "target_type", "target_id", "outcome",
-                                         "details", "evidence", "prev_hash", "hash")}
+    return {
+        c: getattr(raw, c)
+        for c in (
+            "seq",
+            "ts",
+            "actor",
+            "action",
+            "target_type",
+            "target_id",
+            "outcome",
+            "details",
+            "evidence",
+            "prev_hash",
+            "hash",
+        )
+    }

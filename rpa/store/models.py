@@ -7,7 +7,7 @@ business payloads are JSON text with Decimals as strings. Instants are aware UTC
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -46,7 +46,7 @@ class UtcDateTime(TypeDecorator[datetime]):
 
 
 class Base(DeclarativeBase):
-    type_annotation_map = {dict[str, Any]: JSON, datetime: UtcDateTime}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, datetime: UtcDateTime}
 
 
 class Run(Base):
@@ -128,8 +128,9 @@ class AuditEvent(Base):
 
     __tablename__ = "audit_events"
 
-    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
-                                     autoincrement=False)
+    seq: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False
+    )
     ts: Mapped[str] = mapped_column(String(40))  # ISO-8601 UTC text: hashed exactly as stored
     actor: Mapped[str] = mapped_column(String(128))
     action: Mapped[str] = mapped_column(String(96), index=True)

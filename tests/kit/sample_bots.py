@@ -28,7 +28,9 @@ def _collect_mixed(ctx: RunContext[MixedConfig]) -> list[NewItem]:
 def _process_mixed(ctx: RunContext[MixedConfig], item: Item) -> dict[str, Any]:
     kind = item.payload["kind"]
     if kind == "business":
-        raise BusinessRuleError(f"amount of {item.reference} does not match the invoice", code="AMOUNT_MISMATCH")
+        raise BusinessRuleError(
+            f"amount of {item.reference} does not match the invoice", code="AMOUNT_MISMATCH"
+        )
     if kind == "transient" and item.attempts < 2:
         raise ApplicationError("ERP answered HTTP 500", code="ERP_HTTP_500")
     if kind == "crash":
@@ -36,15 +38,22 @@ def _process_mixed(ctx: RunContext[MixedConfig], item: Item) -> dict[str, Any]:
     return {"handled": item.reference}
 
 
-MIXED_BOT = Bot(id="mixed", title="Mixed outcomes", config_model=MixedConfig, collect=_collect_mixed,
-                process=_process_mixed)
+MIXED_BOT = Bot(
+    id="mixed",
+    title="Mixed outcomes",
+    config_model=MixedConfig,
+    collect=_collect_mixed,
+    process=_process_mixed,
+)
 
 
 class EffectConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
     target: Path = Field(..., description="File standing for an external system: one line per effect")
     items: int = Field(5, ge=1, le=100)
-    pause_flag: Path | None = Field(None, description="If this file exists, hang right after acting on item 3")
+    pause_flag: Path | None = Field(
+        None, description="If this file exists, hang right after acting on item 3"
+    )
     paused_marker: Path | None = None
 
 
@@ -75,5 +84,10 @@ def _process_effects(ctx: RunContext[EffectConfig], item: Item) -> dict[str, Any
     return {"performed": outcome.performed}
 
 
-EFFECT_BOT = Bot(id="effects", title="Effects", config_model=EffectConfig, collect=_collect_effects,
-                 process=_process_effects)
+EFFECT_BOT = Bot(
+    id="effects",
+    title="Effects",
+    config_model=EffectConfig,
+    collect=_collect_effects,
+    process=_process_effects,
+)

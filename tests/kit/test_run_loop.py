@@ -23,7 +23,7 @@ def _run(settings: Settings, db: Database, sleeps: list[float]) -> tuple[int, ob
     return run_id, execute_run(env, MIXED_BOT, MixedConfig(items=3), run_id)
 
 
-def _now():  # noqa: ANN202
+def _now():
     from datetime import UTC, datetime
 
     return datetime.now(UTC)
@@ -43,9 +43,15 @@ def test_run_goes_on_through_every_kind_of_failure(settings: Settings, db: Datab
         run = s.get_one(Run, run_id)
     assert run.status == "succeeded_with_exceptions" and run.finished_at is not None
     assert {items[f"ok-{n}"].state for n in range(3)} == {"done"}
-    assert {(items[f"transient-{n}"].state, items[f"transient-{n}"].attempts) for n in range(3)} == {("done", 2)}
+    assert {(items[f"transient-{n}"].state, items[f"transient-{n}"].attempts) for n in range(3)} == {
+        ("done", 2)
+    }
     business = items["business-0"]
-    assert (business.state, business.attempts, business.error_code) == ("business_exception", 1, "AMOUNT_MISMATCH")
+    assert (business.state, business.attempts, business.error_code) == (
+        "business_exception",
+        1,
+        "AMOUNT_MISMATCH",
+    )
     crash = items["crash-0"]
     assert (crash.state, crash.attempts) == ("application_exception", settings.run.max_attempts)
     assert crash.error_code == "UNEXPECTED_ERROR"
@@ -64,8 +70,15 @@ def test_every_step_is_in_the_audit_trail_and_the_chain_verifies(settings: Setti
     actions = [e.action for e in events]
     assert actions[0] == "run.created" and actions[1] == "run.started" and actions[-1] == "run.finished"
     per_item = [e for e in events if e.target_id == "mixed:crash-1"]
-    assert [e.action for e in per_item] == ["item.collected", "item.started", "item.retrying", "item.started",
-                                            "item.retrying", "item.started", "item.application_exception"]
+    assert [e.action for e in per_item] == [
+        "item.collected",
+        "item.started",
+        "item.retrying",
+        "item.started",
+        "item.retrying",
+        "item.started",
+        "item.application_exception",
+    ]
     assert all(e.actor == f"bot:mixed/run:{run_id}" for e in per_item)
     last = json.loads(per_item[-1].details)
     assert last["code"] == "UNEXPECTED_ERROR" and last["attempt"] == 3
