@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -13,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from rpa.audit.checkpoints import CheckpointStore
+from rpa.audit.export import export_bundle, verify_bundle
 from rpa.audit.trail import AuditTrail
 from rpa.audit.verify import verify_chain
 from rpa.bot import Bot, RunOutcome
@@ -260,8 +262,23 @@ def exceptions_list(bot: Annotated[str | None, typer.Option(help="Only this bot"
 
 
 @audit_app.command("verify")
-def audit_verify() -> None:
+def audit_verify(
+    bundle: Annotated[
+        Path | None, typer.Option(help="Verify an exported bundle instead of the database")
+    ] = None,
+) -> None:
     """Walk the hash chain and the signed checkpoints; name the first altered, removed or reordered event."""
+    if bundle is not None:
+        try:
+            report = verify_bundle(bundle)
+        except AuditIntegrityError as exc:
+            err.print(f"[red]FAILED[/red]: {exc.message}")
+            raise typer.Exit(1) from exc
+        if not report.ok:
+            err.print(report.render())
+            raise typer.Exit(1)
+        out.print(report.render() + " (exported bundle)")
+        return
     s, db = settings(), database()
     try:
         checkpoints = CheckpointStore(s.audit_path, s.audit.signing_key).load()
@@ -275,6 +292,24 @@ def audit_verify() -> None:
         return
     err.print(report.render())
     raise typer.Exit(1)
+
+
+@audit_app.command("export")
+def audit_export(
+    out_dir: Annotated[Path, typer.Option("--out", help="A new, empty folder for the bundle")],
+) -> None:
+    """Write the trail, signed checkpoints, public key and evidence files into a bundle for auditors."""
+    s, db = settings(), database()
+    store = CheckpointStore(s.audit_path, s.audit.signing_key)
+    store.public_key()  # make sure an auditor gets the key even before the first checkpoint
+    counts = export_bundle(db, s.audit_path, out_dir, store)
+    with db.transaction() as sess:
+        AuditTrail("user:cli").record(sess, "audit.exported", "bundle", str(out_dir), details=counts)
+    out.print(
+        f"exported {counts['events']} events and {counts['evidence_files']} evidence files to {out_dir}"
+    )
+    if counts["evidence_missing"]:
+        err.print(f"[yellow]{counts['evidence_missing']} evidence file(s) referenced but not found[/yellow]")
 
 
 def main() -> None:

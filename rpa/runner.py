@@ -25,7 +25,7 @@ from rpa.runs import detect_interrupted, mark_finished, mark_started
 from rpa.settings import Settings
 from rpa.store.db import Database
 from rpa.store.models import AuditHead
-from rpa.workqueue import Item, ItemState, WorkQueue
+from rpa.workqueue import DRY_RUN_SUFFIX, Item, ItemState, WorkQueue
 
 Clock = Callable[[], datetime]
 Progress = Callable[[int, int], None]
@@ -45,6 +45,11 @@ class RunEnvironment:
     sleep: Callable[[float], None] = time.sleep
     browser_factory: Callable[[RunContext[Any]], Any] | None = None
     browser_close: Callable[[Any], None] | None = None
+
+
+def dry_run_namespace(bot_id: str) -> str:
+    """Work items of dry runs live apart, so a dry run never marks a real item done."""
+    return f"{bot_id}{DRY_RUN_SUFFIX}"
 
 
 def actor_for(bot_id: str, run_id: int) -> str:
@@ -101,7 +106,9 @@ def _execute_locked(
     s, started = env.settings, time.monotonic()
     workdir = s.var_path / "runs" / str(run_id)
     workdir.mkdir(parents=True, exist_ok=True)
-    queue = WorkQueue(env.db, bot.id, audit, env.clock)
+    queue = WorkQueue(env.db, dry_run_namespace(bot.id) if dry_run else bot.id, audit, env.clock)
+    if dry_run:
+        queue.clear()  # a dry run starts from the real situation, not from an earlier dry run
     holder: dict[str, RunContext[Any]] = {}
     browser: Lazy[Any] = Lazy(
         lambda: env.browser_factory(holder["ctx"]) if env.browser_factory else None, env.browser_close

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from rpa.audit.trail import AuditTrail
@@ -39,6 +39,7 @@ class ItemState(StrEnum):
 
 
 EXCEPTION_STATES = (ItemState.BUSINESS_EXCEPTION, ItemState.APPLICATION_EXCEPTION, ItemState.NEEDS_REVIEW)
+DRY_RUN_SUFFIX = ":dry-run"
 OPEN_STATES = (ItemState.NEW, ItemState.IN_PROGRESS, ItemState.RETRYING)
 
 
@@ -119,6 +120,11 @@ class WorkQueue:
                 )
                 added += 1
         return added
+
+    def clear(self) -> None:
+        """Forget every item of this queue (used for the dry-run namespace only)."""
+        with self.db.transaction() as s:
+            s.execute(delete(WorkItem).where(WorkItem.bot == self.bot))
 
     def pending(self) -> list[Item]:
         """Items to work on now: new, retrying, or left in progress by an interrupted run."""
@@ -221,7 +227,10 @@ class WorkQueue:
 def exception_queue(db: Database, bot: str | None = None) -> list[WorkItem]:
     """Items waiting for a person, oldest first."""
     with db.read() as s:
-        q = select(WorkItem).where(WorkItem.state.in_([str(x) for x in EXCEPTION_STATES]))
+        q = select(WorkItem).where(
+            WorkItem.state.in_([str(x) for x in EXCEPTION_STATES]),
+            WorkItem.bot.not_like(f"%{DRY_RUN_SUFFIX}"),
+        )
         if bot:
             q = q.where(WorkItem.bot == bot)
         return list(s.execute(q.order_by(WorkItem.updated_at)).scalars().all())
