@@ -31,32 +31,31 @@ class RunOutcome(StrEnum):
     MISSED = "missed"
     SKIPPED_ALREADY_RUNNING = "skipped_already_running"
     INTERRUPTED = "interrupted"
+    SKIPPED_UPSTREAM = "skipped_upstream"
 
 
 class Lazy(Generic[T]):
-    """A resource opened on first use, one per thread (Playwright's sync API is bound to its thread)."""
+    """A resource opened on first use, one per thread (Playwright's sync API is bound to its thread).
+
+    Each thread closes its own value with :meth:`close_current` before it ends.
+    """
 
     def __init__(self, factory: Callable[[], T], close: Callable[[T], None] | None = None) -> None:
         self._factory, self._close = factory, close
         self._local = threading.local()
-        self._opened: list[T] = []
-        self._lock = threading.Lock()
 
     def get(self) -> T:
         value: T | None = getattr(self._local, "value", None)
         if value is None:
             value = self._factory()
             self._local.value = value
-            with self._lock:
-                self._opened.append(value)
         return value
 
-    def close_all(self) -> None:
-        with self._lock:
-            opened, self._opened = self._opened, []
-        if self._close is not None:
-            for value in opened:
-                self._close(value)
+    def close_current(self) -> None:
+        value: T | None = getattr(self._local, "value", None)
+        self._local.value = None
+        if value is not None and self._close is not None:
+            self._close(value)
 
 
 @dataclass(frozen=True)

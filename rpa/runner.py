@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import queue
 import threading
 import time
 import traceback
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -106,9 +106,9 @@ def _execute_locked(
     s, started = env.settings, time.monotonic()
     workdir = s.var_path / "runs" / str(run_id)
     workdir.mkdir(parents=True, exist_ok=True)
-    queue = WorkQueue(env.db, dry_run_namespace(bot.id) if dry_run else bot.id, audit, env.clock)
+    items = WorkQueue(env.db, dry_run_namespace(bot.id) if dry_run else bot.id, audit, env.clock)
     if dry_run:
-        queue.clear()  # a dry run starts from the real situation, not from an earlier dry run
+        items.clear()  # a dry run starts from the real situation, not from an earlier dry run
     holder: dict[str, RunContext[Any]] = {}
     browser: Lazy[Any] = Lazy(
         lambda: env.browser_factory(holder["ctx"]) if env.browser_factory else None, env.browser_close
@@ -122,7 +122,7 @@ def _execute_locked(
         clock=env.clock,
         audit=audit,
         effects=EffectLedger(env.db, bot.id, run_id, audit, env.clock, dry_run=dry_run),
-        items=queue,
+        items=items,
         workdir=workdir,
         evidence=EvidenceStore(s.audit_path / "evidence"),
         browser=browser,
@@ -133,8 +133,8 @@ def _execute_locked(
     mark_started(env.db, audit, run_id, env.clock())
     ctx.logger.info("run {} of {} started", run_id, bot.id)
     try:
-        summary.collected = queue.add(bot.collect(ctx), run_id)
-        pending = queue.pending()
+        summary.collected = items.add(bot.collect(ctx), run_id)
+        pending = items.pending()
         _process_all(env, bot, ctx, pending, summary, progress)
         if bot.finalize is not None:
             summary.extra.update(bot.finalize(ctx, summary) or {})
@@ -149,7 +149,7 @@ def _execute_locked(
         summary.outcome, summary.error = RunOutcome.FAILED, f"[UNEXPECTED_ERROR] {type(exc).__name__}: {exc}"
         ctx.logger.opt(exception=exc).error("run failed unexpectedly")
     finally:
-        browser.close_all()
+        browser.close_current()
     summary.duration_s = time.monotonic() - started
     mark_finished(env.db, audit, run_id, summary.outcome, env.clock(), summary.as_dict(), summary.error)
     write_checkpoint(env, f"run {run_id} finished")
@@ -189,23 +189,46 @@ def _process_all(
         for item in pending:
             work(item)
         return
-    with ThreadPoolExecutor(max_workers=lanes, thread_name_prefix=f"{bot.id}-lane") as pool:
-        for future in [pool.submit(work, item) for item in pending]:
-            future.result()
+    todo: queue.SimpleQueue[Item] = queue.SimpleQueue()
+    for item in pending:
+        todo.put(item)
+    failures: list[BaseException] = []
+
+    def lane() -> None:
+        # Each lane thread owns its browser (Playwright's sync API is thread-bound) and closes it itself.
+        try:
+            while True:
+                try:
+                    item = todo.get_nowait()
+                except queue.Empty:
+                    return
+                work(item)
+        except BaseException as exc:  # an audit failure: stop this lane, re-raised below
+            failures.append(exc)
+        finally:
+            ctx.browser.close_current()
+
+    threads = [threading.Thread(target=lane, name=f"{bot.id}-lane-{n}") for n in range(lanes)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if failures:
+        raise failures[0]
 
 
 def process_item(env: RunEnvironment, bot: Bot, ctx: RunContext[Any], item: Item) -> tuple[ItemState, int]:
     """Work one item to a final state for this run; return it and the number of retries."""
-    rs, queue, retries = env.settings.run, ctx.items, 0
+    rs, work_queue, retries = env.settings.run, ctx.items, 0
     while True:
-        current = queue.start(item, ctx.run_id)
+        current = work_queue.start(item, ctx.run_id)
         try:
             result = bot.process(ctx, current)
         except EffectUncertainError as exc:
-            queue.finish(current, ItemState.NEEDS_REVIEW, error_code=exc.code, error_message=exc.message)
+            work_queue.finish(current, ItemState.NEEDS_REVIEW, error_code=exc.code, error_message=exc.message)
             return ItemState.NEEDS_REVIEW, retries
         except BusinessRuleError as exc:
-            queue.finish(
+            work_queue.finish(
                 current,
                 ItemState.BUSINESS_EXCEPTION,
                 error_code=exc.code,
@@ -225,11 +248,11 @@ def process_item(env: RunEnvironment, bot: Bot, ctx: RunContext[Any], item: Item
             )
             tb = traceback.format_exc()
         else:
-            queue.finish(current, ItemState.DONE, result=result or {})
+            work_queue.finish(current, ItemState.DONE, result=result or {})
             return ItemState.DONE, retries
         evidence = error.details.get("evidence", ())
         if current.attempts >= rs.max_attempts:
-            queue.finish(
+            work_queue.finish(
                 current,
                 ItemState.APPLICATION_EXCEPTION,
                 error_code=error.code,
@@ -241,7 +264,7 @@ def process_item(env: RunEnvironment, bot: Bot, ctx: RunContext[Any], item: Item
         # Exponential backoff, capped: a legacy app that is briefly down gets time to come back
         # without a tight loop hammering it.
         delay = min(rs.backoff_initial_s * 2 ** (current.attempts - 1), rs.backoff_max_s)
-        queue.finish(
+        work_queue.finish(
             current,
             ItemState.RETRYING,
             error_code=error.code,
