@@ -17,7 +17,7 @@ from rpa.audit.checkpoints import CheckpointStore
 from rpa.audit.export import export_bundle, verify_bundle
 from rpa.audit.trail import AuditTrail
 from rpa.audit.verify import verify_chain
-from rpa.bot import Bot, RunOutcome
+from rpa.bot import Bot, RunContext, RunOutcome
 from rpa.config_files import load_bot_config
 from rpa.errors import AuditIntegrityError, ConfigError, RpaError
 from rpa.log import configure_logging
@@ -38,7 +38,9 @@ db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
 app.add_typer(runs_app, name="runs")
 app.add_typer(exceptions_app, name="exceptions")
 app.add_typer(audit_app, name="audit")
+legacy_app = typer.Typer(no_args_is_help=True, help="The simulated legacy applications (demo and tests).")
 app.add_typer(db_app, name="db")
+app.add_typer(legacy_app, name="legacy")
 
 out = Console()
 err = Console(stderr=True)
@@ -196,11 +198,15 @@ def execute_run_with_progress(
 
 
 def browser_edges(s: Settings) -> dict[str, Any]:
-    try:
-        from rpa.browser.session import open_for_run  # type: ignore[attr-defined]
-    except ImportError:
-        return {}
-    return {"browser_factory": open_for_run, "browser_close": lambda b: b.close()}
+    """How a run opens its browser: one session per worker thread, closed by that thread."""
+    from rpa.browser.session import BrowserSession
+
+    def open_session(ctx: RunContext[Any]) -> BrowserSession:
+        session = BrowserSession(s.browser, workdir=ctx.workdir, evidence=ctx.evidence)
+        session.start()
+        return session
+
+    return {"browser_factory": open_session, "browser_close": BrowserSession.close}
 
 
 @runs_app.command("list")
@@ -310,6 +316,50 @@ def audit_export(
     )
     if counts["evidence_missing"]:
         err.print(f"[yellow]{counts['evidence_missing']} evidence file(s) referenced but not found[/yellow]")
+
+
+@legacy_app.command("serve")
+def legacy_serve(
+    seed: Annotated[int, typer.Option(help="Seed of the generated data")] = 42,
+    faults: Annotated[
+        str, typer.Option(help="none | slow | flaky | expiry | maintenance | changed_layout")
+    ] = "none",
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1")] = 8700,
+    lines: Annotated[int, typer.Option(help="Bank lines in the generated statements")] = 200,
+) -> None:
+    """Serve the ERP (/erp), bank portal (/bank) and document portal (/docs) in the foreground."""
+    from legacy_apps.server import serve
+
+    out.print(
+        f"legacy applications on http://127.0.0.1:{port}/ (erp, bank, docs); seed {seed}, faults {faults}"
+    )
+    serve(host="127.0.0.1", port=port, seed=seed, faults=faults, lines=lines)
+
+
+@legacy_app.command("seed")
+def legacy_seed(
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for ground truth, statements, open items")],
+    seed: Annotated[int, typer.Option(help="Seed of the generated data")] = 42,
+    lines: Annotated[int, typer.Option(help="Bank lines in the generated statements")] = 200,
+) -> None:
+    """Write a seed's ground truth (deterministic: same seed, same bytes), statements and open items."""
+    from legacy_apps.truth import write_ground_truth
+
+    path = write_ground_truth(seed, out_dir, lines=lines)
+    out.print(f"ground truth written to {path}")
+
+
+@legacy_app.command("score")
+def legacy_score(
+    truth: Annotated[Path, typer.Option(help="ground_truth.json or the folder holding it")],
+    url: Annotated[
+        str, typer.Option(help="Base URL of the running legacy applications")
+    ] = "http://127.0.0.1:8700",
+) -> None:
+    """Compare what the bots did in the applications with the ground truth (precision, recall, duplicates)."""
+    from legacy_apps.scoring import score
+
+    out.print_json(data=score(truth, url))
 
 
 def main() -> None:

@@ -64,6 +64,7 @@ class Item:
     priority: int
     deadline: datetime | None
     state: ItemState
+    error_code: str | None = None
 
     @classmethod
     def of(cls, row: WorkItem) -> Item:
@@ -75,6 +76,7 @@ class Item:
             row.priority,
             row.deadline,
             ItemState(row.state),
+            row.error_code,
         )
 
 
@@ -209,6 +211,20 @@ class WorkQueue:
             audit.record(
                 s, "exception.resolved", "work_item", self._target(row), details={"resolution": resolution}
             )
+
+    def collected_in(self, run_id: int) -> list[Item]:
+        """The items first collected by run ``run_id`` with their current state, in collection order."""
+        with self.db.read() as s:
+            rows = (
+                s.execute(
+                    select(WorkItem)
+                    .where(WorkItem.bot == self.bot, WorkItem.first_run_id == run_id)
+                    .order_by(WorkItem.id)
+                )
+                .scalars()
+                .all()
+            )
+            return [Item.of(r) for r in rows]
 
     def counts(self) -> dict[str, int]:
         with self.db.read() as s:
