@@ -100,6 +100,19 @@ Finalize = Callable[[RunContext[Any], "RunSummary"], Mapping[str, Any] | None]
 
 
 @dataclass(frozen=True)
+class UiTarget:
+    """Screens a bot uses in one legacy application, for ``rpa preflight``.
+
+    ``app`` names the settings section (``apps.erp``, ``apps.bank``, ``apps.docs``); ``page_objects``
+    are classes with ``SCREENS``; ``login`` is the application's login screen object, if it has one.
+    """
+
+    app: str
+    page_objects: tuple[Any, ...]
+    login: Any = None
+
+
+@dataclass(frozen=True)
 class Bot:
     """A bot: an id (snake_case, reused everywhere), its config model and three steps.
 
@@ -116,6 +129,7 @@ class Bot:
     finalize: Finalize | None = None
     lanes: int = 1  # items processed in parallel (each lane thread gets its own browser context)
     uses_browser: bool = False
+    ui: tuple[UiTarget, ...] = ()
     description: str = ""
 
 

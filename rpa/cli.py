@@ -14,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from rpa.audit.checkpoints import CheckpointStore
+from rpa.audit.evidence import EvidenceStore
 from rpa.audit.export import export_bundle, verify_bundle
 from rpa.audit.trail import AuditTrail
 from rpa.audit.verify import verify_chain
@@ -209,6 +210,67 @@ def browser_edges(s: Settings) -> dict[str, Any]:
     return {"browser_factory": open_session, "browser_close": BrowserSession.close}
 
 
+@app.command("preflight")
+def preflight_cmd(
+    bot_id: Annotated[str, typer.Argument(help="The bot whose screens to check")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the reports as JSON")] = False,
+) -> None:
+    """Open every screen the bot's page objects use and report each selector that no longer resolves."""
+    from rpa.browser.preflight import preflight
+    from rpa.browser.session import BrowserSession
+
+    s, bot = settings(), get_bot(bot_id)
+    if not bot.ui:
+        out.print(f"{bot_id} drives no legacy screen: nothing to check")
+        return
+    workdir = s.var_path / "preflight"
+    evidence = EvidenceStore(s.audit_path / "evidence")
+    reports = []
+    with BrowserSession(s.browser, workdir=workdir, evidence=evidence) as session:
+        for target in bot.ui:
+            creds = getattr(s.apps, target.app)
+            reports.append(
+                preflight(session, target.page_objects, creds, login=target.login, lane=target.app)
+            )
+    if as_json:
+        out.print_json(data=[r.as_dict() for r in reports])
+    else:
+        for report in reports:
+            out.print(report.render_text(), markup=False, highlight=False)
+    if not all(r.ok for r in reports):
+        raise typer.Exit(1)
+
+
+@app.command("reconcile")
+def reconcile(
+    statements: Annotated[
+        list[Path], typer.Argument(help="Statement files: camt.05x, MT940, OFX, CSV, CFONB 120")
+    ],
+    open_items: Annotated[Path, typer.Option(help="Open items as CSV or XLSX (number, customer_id, ...)")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for decisions.csv and report.xlsx")],
+) -> None:
+    """Match bank lines against open items offline (no ERP): decisions.csv and report.xlsx for analysts."""
+    from bots.invoice_matching.config import InvoiceMatchingConfig
+    from bots.invoice_matching.offline import reconcile_files
+
+    s = settings()
+    config = load_bot_config(s, "invoice_matching", InvoiceMatchingConfig)
+    result = reconcile_files(
+        statements, open_items, out_dir, config=config, today=now().astimezone(s.tz).date()
+    )
+    table = Table(title="reconciliation", show_header=False)
+    for label, value in (("statements", result.statements), ("lines", result.lines), ("auto", result.auto),
+                         ("suggested", result.suggested), ("exceptions", result.exceptions),
+                         ("match rate", f"{result.match_rate:.1%}"), ("decisions", result.decisions_csv),
+                         ("report", result.report_xlsx)):  # fmt: skip
+        table.add_row(label, str(value))
+    out.print(table)
+    for problem in (*result.file_errors, *result.item_errors):
+        err.print(f"[yellow]problem[/yellow] {problem}", markup=True, highlight=False)
+    if result.file_errors and not result.lines:
+        raise typer.Exit(1)
+
+
 @runs_app.command("list")
 def runs_list(
     bot: Annotated[str | None, typer.Option(help="Only this bot")] = None,
@@ -360,6 +422,19 @@ def legacy_score(
     from legacy_apps.scoring import score
 
     out.print_json(data=score(truth, url))
+
+
+@app.command("demo")
+def demo(
+    seed: Annotated[int, typer.Option(help="Seed of the legacy applications' data")] = 42,
+    lines: Annotated[int, typer.Option(help="Bank lines in the generated statements")] = 300,
+) -> None:
+    """Start the legacy apps, run every bot once through the scheduler's dispatch, print what happened."""
+    from bots import ALL_BOTS
+    from rpa.cli_demo import run_demo
+
+    if not run_demo(out, [b.id for b in ALL_BOTS], seed=seed, lines=lines):
+        raise typer.Exit(1)
 
 
 def main() -> None:

@@ -1,0 +1,137 @@
+"""``rpa demo``: start the legacy applications, run every bot once through the scheduler's dispatch, report.
+
+Part of the composition root (with ``rpa.cli``): the only product code that starts ``legacy_apps``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import select
+
+from rpa.audit.checkpoints import CheckpointStore
+from rpa.audit.verify import verify_chain
+from rpa.settings import Settings, load_settings
+from rpa.store.db import Database
+from rpa.store.models import Run
+
+PLANNED_BOTS = ("invoice_matching", "document_check", "client_reminders")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def demo_environment(home: Path, base_url: str) -> dict[str, str]:
+    """Settings for the demo, as RPA_* variables so the run processes get them too."""
+    from legacy_apps import accounts
+
+    folder = home / "var" / "demo"
+    return {
+        "RPA_HOME": str(home), "RPA_VAR_DIR": str(folder), "RPA_AUDIT__DIR": str(folder / "audit_logs"),
+        "RPA_APPS__ERP__URL": f"{base_url}/erp", "RPA_APPS__ERP__USERNAME": accounts.ERP_USER,
+        "RPA_APPS__ERP__PASSWORD": accounts.ERP_PASSWORD,
+        "RPA_APPS__BANK__URL": f"{base_url}/bank", "RPA_APPS__BANK__USERNAME": accounts.BANK_USER,
+        "RPA_APPS__BANK__PASSWORD": accounts.BANK_PASSWORD,
+        "RPA_APPS__BANK__TOTP_SECRET": accounts.BANK_TOTP_SECRET,
+        "RPA_APPS__DOCS__URL": f"{base_url}/docs", "RPA_APPS__DOCS__USERNAME": accounts.DOCS_USER,
+        "RPA_APPS__DOCS__PASSWORD": accounts.DOCS_PASSWORD,
+    }  # fmt: skip
+
+
+def _start_legacy(seed: int, lines: int, port: int) -> subprocess.Popen[bytes]:
+    proc = subprocess.Popen([sys.executable, "-m", "rpa.cli", "legacy", "serve", "--seed", str(seed),
+                             "--lines", str(lines), "--port", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(
+                f"the legacy applications did not start: {proc.stderr.read().decode()[-2000:]}"
+                if proc.stderr
+                else "the legacy applications did not start"
+            )
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/_admin/health", timeout=2).status_code == 200:
+                return proc
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)  # polling a child process's start-up: it has no readiness signal
+    proc.kill()
+    raise RuntimeError(f"the legacy applications did not answer on port {port} within 60 s")
+
+
+def run_demo(out: Console, bot_ids: list[str], *, seed: int, lines: int) -> bool:
+    """Run the demo; return True when every bot run ended without failure and the trail verifies."""
+    from legacy_apps.scoring import score
+    from legacy_apps.truth import write_ground_truth
+    from scheduler.dispatch import dispatch_now
+
+    home = Path(os.environ.get("RPA_HOME") or Path.cwd()).resolve()
+    shutil.rmtree(home / "var" / "demo", ignore_errors=True)  # every demo starts from a clean slate
+    port = _free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    os.environ.update(demo_environment(home, base_url))
+    settings = load_settings()
+    out.print(f"[bold]legacy applications[/bold] on {base_url} (seed {seed}, {lines} bank lines)")
+    server = _start_legacy(seed, lines, port)
+    db = Database(settings.database_url)
+    try:
+        db.upgrade()
+        truth = write_ground_truth(seed, settings.var_path / "ground_truth", lines=lines)
+        missing = [b for b in PLANNED_BOTS if b not in bot_ids]
+        results = []
+        for bot_id in bot_ids:
+            out.print(f"[bold]running {bot_id}[/bold] through the scheduler's dispatch …")
+            results.append(dispatch_now(settings, db, bot_id, trigger="demo", requested_by="demo"))
+        ok = _report(out, settings, db, missing)
+        if "invoice_matching" in bot_ids:
+            figures = score(truth, base_url)
+            out.print("[bold]invoice_matching scored against the ground truth[/bold] (legacy score):")
+            out.print_json(data=figures)
+        return ok and bool(results)
+    finally:
+        server.terminate()
+        server.wait(timeout=15)
+        db.dispose()
+
+
+def _report(out: Console, settings: Settings, db: Database, missing: list[str]) -> bool:
+    with db.read() as s:
+        runs = s.execute(select(Run).order_by(Run.id)).scalars().all()
+        verify = verify_chain(s, CheckpointStore(settings.audit_path, settings.audit.signing_key).load())
+    table = Table("run", "bot", "outcome", "collected", "done", "exceptions", "duration s", "report")
+    all_ok = True
+    for run in runs:
+        sm: dict[str, Any] = run.summary or {}
+        exceptions = sum(
+            int(sm.get(k, 0)) for k in ("business_exceptions", "application_exceptions", "needs_review")
+        )
+        table.add_row(str(run.id), run.bot, run.status, str(sm.get("collected", "")), str(sm.get("done", "")),
+                      str(exceptions), str(sm.get("duration_s", "")), str(sm.get("report", "")))  # fmt: skip
+        all_ok = all_ok and run.status in ("succeeded", "succeeded_with_exceptions")
+    out.print(table)
+    if missing:
+        out.print(f"not built yet, so not run: {', '.join(missing)}")
+    out.print(f"audit trail: {verify.render()}")
+    out.print(f"database: {settings.database_url}")
+    out.print(f"reports: {settings.var_path / 'reports'}")
+    out.print(f"audit checkpoints and evidence: {settings.audit_path}")
+    out.print(
+        "inspect with: RPA_VAR_DIR=var/demo RPA_AUDIT__DIR=var/demo/audit_logs rpa runs list | "
+        "rpa exceptions list | rpa audit verify"
+    )
+    return all_ok and verify.ok
