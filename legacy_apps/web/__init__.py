@@ -1,0 +1,1 @@
+"""Pieces the simulated applications share: HTML shell, sessions, element ids and labels."""
