@@ -43,8 +43,9 @@ legacy_app = typer.Typer(no_args_is_help=True, help="The simulated legacy applic
 app.add_typer(db_app, name="db")
 app.add_typer(legacy_app, name="legacy")
 
-out = Console()
-err = Console(stderr=True)
+# Wide enough for tables when the output is a pipe or a log file (rich would assume 80 columns).
+out = Console(width=None if sys.stdout.isatty() else 160)
+err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
 
 
 class _State:

@@ -1,0 +1,197 @@
+"""Orchestration of invoice_matching: download statements and open items, decide, post, report.
+
+``collect`` reads the bank portal and the ERP, runs the matching engine and makes one work item per
+bank line (its bank reference is the item's unique key, so a statement imported twice adds nothing).
+``process`` posts the automatic decisions through the effect ledger and sends the rest to the
+exception queue with their suggestions. ``finalize`` writes the reconciliation report.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from playwright.sync_api import Page
+
+from rpa.bot import RunContext, RunSummary
+from rpa.browser.login import LoginFlow
+from rpa.documents.statements import parse_statement
+from rpa.documents.statements.model import BankLine
+from rpa.errors import BusinessRuleError
+from rpa.workqueue import Item, ItemState, NewItem
+
+from .config import InvoiceMatchingConfig
+from .matching import match_lines
+from .model import DecisionKind
+from .offline import write_decisions_csv
+from .open_items import read_open_items
+from .pages import BankLogin, BankStatements, ErpInvoices, ErpLogin
+from .payload import from_payload, to_payload
+from .report import totals, write_report
+
+Ctx = RunContext[InvoiceMatchingConfig]
+MANUAL_STATUS = "Settled manually"
+
+
+def _page(ctx: Ctx) -> Page:
+    """This lane's page: each worker thread has its own browser (Playwright's sync API is thread-bound)."""
+    page: Page = ctx.browser.get().lane("main").page
+    return page
+
+
+def _today(ctx: Ctx) -> date:
+    return ctx.clock().astimezone(ctx.settings.tz).date()
+
+
+def collect(ctx: Ctx) -> list[NewItem]:
+    cfg, apps, page = ctx.config, ctx.settings.apps, _page(ctx)
+    today = _today(ctx)
+    bank = BankStatements(page, apps.bank.url)
+    bank_login = LoginFlow(BankLogin(), apps.bank)
+    start = today - timedelta(days=cfg.lookback_days)
+
+    def fetch_statement() -> Any:
+        bank.open()
+        bank_login.ensure_logged_in(page)
+        bank.open()
+        return bank.download(start, today, cfg.statement_format, ctx.workdir, ctx.evidence)
+
+    statement_file = bank_login.run(page, fetch_statement)
+    ctx.record(
+        "bank.statement.downloaded",
+        "statement",
+        statement_file.suggested_name,
+        details={"from": start, "to": today, "format": cfg.statement_format, "bytes": statement_file.size},
+        evidence=[statement_file.sha256],
+    )
+    lines: list[BankLine] = [ln for st in parse_statement(statement_file.path) for ln in st.lines]
+
+    erp = ErpInvoices(page, apps.erp.url)
+    erp_login = LoginFlow(ErpLogin(), apps.erp)
+    export = erp_login.run(page, lambda: erp.export_open_items(ctx.workdir, ctx.evidence))
+    items, bad_rows = read_open_items(export.path)
+    ctx.record(
+        "erp.open_items.exported",
+        "export",
+        export.suggested_name,
+        details={"open_items": len(items), "unreadable_rows": len(bad_rows)},
+        evidence=[export.sha256],
+    )
+    for problem in bad_rows:
+        ctx.record(
+            "erp.open_items.row_rejected",
+            "export",
+            export.suggested_name,
+            outcome="finding",
+            details={"code": problem.code, "message": problem.message},
+        )
+
+    result = match_lines(lines, items, today=today, config=cfg)
+    for p in result.problems:
+        ctx.record(
+            "matching.problem",
+            "bank_line",
+            p.key,
+            outcome="finding",
+            details={"code": p.code, "message": p.message},
+        )
+    # Auto decisions first: they touch the ERP, and a person reviews the rest later anyway.
+    rank = {DecisionKind.AUTO: 2, DecisionKind.SUGGESTED: 1, DecisionKind.EXCEPTION: 0}
+    return [NewItem(d.line_id, to_payload(d), priority=rank[d.kind]) for d in result.decisions]
+
+
+def process(ctx: Ctx, item: Item) -> dict[str, Any]:
+    decision = from_payload(dict(item.payload))
+    ctx.record(
+        "matching.decided",
+        "bank_line",
+        decision.line_id,
+        outcome=decision.kind.value,
+        details={
+            "reason": decision.reason_code.value,
+            "score": decision.score,
+            "method": decision.method,
+            "explanation": decision.explanation,
+            "invoices": decision.invoices,
+        },
+    )
+    if decision.kind != DecisionKind.AUTO:
+        raise BusinessRuleError(
+            decision.explanation, code=decision.reason_code.value, item_key=decision.line_id
+        )
+    page, apps = _page(ctx), ctx.settings.apps
+    erp, login = ErpInvoices(page, apps.erp.url), LoginFlow(ErpLogin(), apps.erp)
+    line = decision.line
+    posted = []
+    for alloc in decision.allocations:
+        key = f"erp:payment:{line.line_id}:{alloc.invoice}"
+
+        def in_erp(invoice: str = alloc.invoice) -> dict[str, Any] | None:
+            rows = login.run(page, lambda: erp.payments_with_reference(line.line_id))
+            amounts = [str(amount) for inv, amount in rows if inv == invoice]
+            return {"invoice": invoice, "amounts": amounts} if amounts else None
+
+        def post(invoice: str = alloc.invoice, amount: Decimal = alloc.amount) -> dict[str, Any]:
+            # Checked against the ERP before posting, so a payment typed in by hand (or posted before
+            # the ledger could confirm it) is never posted twice.
+            found = in_erp(invoice)
+            if found is not None:
+                return {**found, "already_in_erp": True}
+            open_amount, status = login.run(page, lambda: erp.invoice_state(invoice))
+            if status == MANUAL_STATUS or open_amount < amount:
+                raise BusinessRuleError(
+                    f"invoice {invoice} changed since the export (status {status!r}, open {open_amount}); "
+                    f"{amount} from bank line {line.line_id} was not posted: a person settles it",
+                    code="INVOICE_CHANGED_SINCE_EXPORT",
+                    item_key=line.line_id,
+                )
+            erp.record_payment(invoice, amount, line.booking_date, line.line_id)
+            return {"invoice": invoice, "amount": str(amount)}
+
+        outcome = ctx.effects.once(key, post, check=in_erp, item_reference=line.line_id, action="erp.payment")
+        if outcome.performed and not outcome.result.get("already_in_erp"):
+            ctx.record(
+                "erp.payment.posted",
+                "invoice",
+                alloc.invoice,
+                details={"bank_line": line.line_id, "amount": alloc.amount, "date": line.booking_date},
+            )
+        posted.append(
+            {
+                "invoice": alloc.invoice,
+                "amount": str(alloc.amount),
+                "performed": outcome.performed,
+                "dry_run": outcome.dry_run,
+            }
+        )
+    return {"posted": posted}
+
+
+def finalize(ctx: Ctx, summary: RunSummary) -> dict[str, Any]:
+    rows = ctx.items.collected_in(ctx.run_id)
+    decisions = [from_payload(dict(r.payload)) for r in rows]
+    folder = ctx.settings.var_path / "reports" / ctx.bot_id / f"run-{ctx.run_id}"
+    folder.mkdir(parents=True, exist_ok=True)
+    failed = [
+        f"{r.reference}: {r.error_code}"
+        for r in rows
+        if r.state == ItemState.APPLICATION_EXCEPTION or r.error_code == "INVOICE_CHANGED_SINCE_EXPORT"
+    ]
+    write_report(folder / "report.xlsx", decisions, today=_today(ctx), problems=failed)
+    write_decisions_csv(folder / "decisions.csv", decisions)
+    ctx.record(
+        "report.written",
+        "report",
+        str(folder / "report.xlsx"),
+        evidence=[ctx.evidence.put_file(folder / "report.xlsx")],
+    )
+    t = totals(decisions)
+    return {
+        "report": str(folder / "report.xlsx"),
+        "lines": t.lines,
+        "auto": t.counts[DecisionKind.AUTO],
+        "suggested": t.counts[DecisionKind.SUGGESTED],
+        "exception": t.counts[DecisionKind.EXCEPTION],
+        "match_rate": round(t.match_rate, 4),
+    }

@@ -1,0 +1,191 @@
+"""Page objects of the bank portal and ERP screens invoice_matching uses; the only place for selectors."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import ClassVar
+from urllib.parse import urlencode
+
+from playwright.sync_api import Page
+
+from rpa.audit.evidence import EvidenceStore
+from rpa.browser.dialogs import accept_dialog
+from rpa.browser.downloads import DownloadedFile, download
+from rpa.browser.login import fill_secret, totp_code
+from rpa.browser.page_object import PageObject
+from rpa.browser.preflight import Screen
+from rpa.browser.retry import goto
+from rpa.errors import BusinessRuleError, LegacyUiError
+from rpa.settings import LegacyAppSettings
+
+_AMOUNT = re.compile(r"-?[\d\s\u00a0\u202f.]*\d,\d{2}|-?\d+(?:\.\d{2})?")
+
+
+def parse_money(text: str) -> Decimal:
+    """'1 234,56' or '1234.56' as shown on a screen -> Decimal."""
+    match = _AMOUNT.search(text)
+    if match is None:
+        raise LegacyUiError(f"no amount in {text!r} on the screen", code="LEGACY_UI_UNEXPECTED_TEXT")
+    raw = re.sub(r"[\s\u00a0\u202f]", "", match.group(0))
+    if "," in raw:
+        raw = raw.replace(".", "").replace(",", ".")
+    return Decimal(raw)
+
+
+def french_amount(amount: Decimal) -> str:
+    return f"{amount:.2f}".replace(".", ",")
+
+
+# --- bank portal ------------------------------------------------------------------------------------
+
+
+class BankLogin:
+    """Password, then the one-time code of the second factor."""
+
+    SENSITIVE: ClassVar[tuple[str, ...]] = ("#bank-password", "#bank-otp")
+
+    def is_login_page(self, page: Page) -> bool:
+        return "/login" in page.url or "/otp" in page.url
+
+    def login(self, page: Page, creds: LegacyAppSettings) -> None:
+        if "/otp" not in page.url:
+            page.get_by_label("User ID").fill(creds.username)
+            fill_secret(page.get_by_label("Password"), creds.password)
+            page.get_by_role("button", name="Continue").click()
+            page.get_by_label("Security code").wait_for()
+        fill_secret(page.get_by_label("Security code"), totp_code(creds))
+        page.get_by_role("button", name="Confirm").click()
+        page.wait_for_load_state()
+
+
+class BankStatements(PageObject):
+    """The statements screen: a date range, a format, a download."""
+
+    SENSITIVE = BankLogin.SENSITIVE
+    SCREENS: ClassVar[tuple[Screen, ...]] = (
+        Screen("bank statements", "/statements", {
+            "from": "#statement-from", "to": "#statement-to", "format": "#statement-format",
+            "download": "#statement-submit"}),
+    )  # fmt: skip
+
+    def __init__(self, page: Page, base_url: str) -> None:
+        super().__init__(page)
+        self.base_url = base_url.rstrip("/")
+
+    def open(self) -> None:
+        with self.step("open statements", "#statement-from"):
+            goto(self.page, f"{self.base_url}/statements")
+            self.page.locator("#statement-from").or_(self.page.locator("form[name=login]")).first.wait_for()
+
+    def download(
+        self, start: date, end: date, fmt: str, workdir: Path, evidence: EvidenceStore
+    ) -> DownloadedFile:
+        with self.step("download statement", "#statement-submit"):
+            self.page.get_by_label("From").fill(f"{start:%d/%m/%Y}")
+            self.page.get_by_label("To").fill(f"{end:%d/%m/%Y}")
+            self.page.get_by_label("Format").select_option(fmt)
+            return download(
+                self.page, lambda: self.page.get_by_role("button", name="Download").click(), workdir, evidence
+            )
+
+
+# --- ERP --------------------------------------------------------------------------------------------
+
+
+class ErpLogin:
+    SENSITIVE: ClassVar[tuple[str, ...]] = ("#login-password",)
+
+    def is_login_page(self, page: Page) -> bool:
+        return "/login" in page.url
+
+    def login(self, page: Page, creds: LegacyAppSettings) -> None:
+        page.get_by_label("User name").fill(creds.username)
+        fill_secret(page.get_by_label("Password"), creds.password)
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_load_state()
+
+
+class ErpInvoices(PageObject):
+    """Invoice page with its record-payment form, the payments journal and the open-items export.
+
+    The ERP is a frameset (menu + main); its main-frame screens are opened directly by URL.
+    """
+
+    SENSITIVE = ErpLogin.SENSITIVE
+    SCREENS: ClassVar[tuple[Screen, ...]] = (
+        Screen("erp export", "/export", {"xlsx": "#export-xlsx", "csv": "#export-csv"}),
+        Screen("erp payments journal", "/payments", {"reference": "#payments-search-reference",
+                                                     "search": "#payments-search-submit"}),
+        Screen("erp invoice list", "/invoices", {"number": "#search-number", "table": "#invoices-table",
+                                                 "next page": "#page-next"}),
+    )  # fmt: skip
+
+    def __init__(self, page: Page, base_url: str) -> None:
+        super().__init__(page)
+        self.base_url = base_url.rstrip("/")
+
+    def export_open_items(self, workdir: Path, evidence: EvidenceStore) -> DownloadedFile:
+        with self.step("export open items", "#export-xlsx"):
+            goto(self.page, f"{self.base_url}/export")
+            if ErpLogin().is_login_page(self.page):
+                return _relogin_needed(self.page)
+            return download(self.page, lambda: self.page.locator("#export-xlsx").click(), workdir, evidence)
+
+    def invoice_state(self, number: str) -> tuple[Decimal, str]:
+        """The invoice's open amount and status as the ERP shows them now."""
+        with self.step(f"open invoice {number}", "#invoice-open-amount"):
+            goto(self.page, f"{self.base_url}/invoice/{number}")
+            if ErpLogin().is_login_page(self.page):
+                _relogin_needed(self.page)
+            open_amount = parse_money(self.page.locator("#invoice-open-amount").inner_text())
+            return open_amount, self.page.locator("#invoice-status").inner_text().strip()
+
+    def payments_with_reference(self, bank_reference: str) -> list[tuple[str, Decimal]]:
+        """(invoice, amount) of every payment recorded with ``bank_reference`` (the payments journal)."""
+        with self.step("search payments journal", "#payments-table"):
+            # The journal's search form is a GET form: asking by URL saves a page load per check.
+            goto(self.page, f"{self.base_url}/payments?{urlencode({'bank_reference': bank_reference})}")
+            if ErpLogin().is_login_page(self.page):
+                _relogin_needed(self.page)
+            self.page.locator("#payments-count").wait_for()
+            rows = self.page.locator("#payments-table tr:has(td)")
+            found = []
+            for n in range(rows.count()):
+                cells = rows.nth(n).locator("td").all_inner_texts()
+                if len(cells) >= 5 and cells[4].strip() == bank_reference:
+                    found.append((cells[1].strip(), parse_money(cells[3])))
+            return found
+
+    def record_payment(self, number: str, amount: Decimal, day: date, bank_reference: str) -> None:
+        """Fill and submit the record-payment form of the invoice page currently open; confirm the dialog."""
+        with self.step(f"record payment on {number}", "#pay-submit"):
+            self.page.get_by_label("Amount", exact=True).fill(french_amount(amount))
+            self.page.get_by_label("Payment date").fill(f"{day:%d/%m/%Y}")
+            self.page.get_by_label("Bank reference").fill(bank_reference)
+            accept_dialog(
+                self.page,
+                lambda: self.page.get_by_role("button", name="Record payment").click(),
+                f"Record this payment on invoice {number}",
+            )
+            outcome = self.page.get_by_role("status").or_(self.page.locator("span.error[role=alert]")).first
+            outcome.wait_for()
+            errors = self.page.locator("span.error[role=alert]").all_inner_texts()
+            if errors:
+                raise BusinessRuleError(
+                    f"the ERP refused the payment on {number}: {' / '.join(errors)}",
+                    code="ERP_VALIDATION_REFUSED",
+                    item_key=number,
+                )
+            if "recorded" not in outcome.inner_text():
+                raise LegacyUiError(
+                    f"no confirmation after recording a payment on {number}: {outcome.inner_text()!r}",
+                    code="LEGACY_UI_UNEXPECTED_TEXT",
+                )
+
+
+def _relogin_needed(page: Page) -> DownloadedFile:
+    # Raised inside a step so LoginFlow.run logs in again and repeats the action once.
+    raise LegacyUiError(f"session expired: {page.url} shows the login page", code="LEGACY_SESSION_EXPIRED")
