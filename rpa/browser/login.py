@@ -1,0 +1,148 @@
+"""Logging in to a legacy application and logging in again when its session has expired.
+
+Secrets leave their ``SecretStr`` only at the moment they are typed, and the lane's trace records
+nothing while they are on the page (see ``tracing``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Protocol, TypeVar
+
+import pyotp
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Locator, Page
+from pydantic import SecretStr
+
+from rpa.browser.errors import step
+from rpa.browser.evidence import ALWAYS_MASKED
+from rpa.browser.session import lane_of
+from rpa.errors import ConfigError, LegacyUiError
+from rpa.settings import LegacyAppSettings
+
+T = TypeVar("T")
+
+
+class LoginScreen(Protocol):
+    """What a page object of a login screen provides (plus, optionally, ``SENSITIVE`` selectors)."""
+
+    def is_login_page(self, page: Page) -> bool:
+        """True when ``page`` shows the login form (first visit, or the session has expired)."""
+        ...
+
+    def login(self, page: Page, creds: LegacyAppSettings) -> None:
+        """Type the credentials (with :func:`fill_secret` / :func:`totp_code`) and submit."""
+        ...
+
+
+@contextmanager
+def secret_entry(page: Page) -> Iterator[None]:
+    """Pause the lane's trace while secrets are typed; wipe any password still on the page afterwards."""
+    lane = lane_of(page)
+    if lane is None:
+        yield
+        return
+    with lane.trace.paused():
+        try:
+            yield
+        finally:
+            _wipe_secrets(page, lane.sensitive)
+
+
+def _wipe_secrets(page: Page, sensitive: set[str]) -> None:
+    # A refused login may leave the form filled; the next traced snapshot would record the values.
+    if page.is_closed():
+        return
+    for frame in page.frames:
+        for selector in (*ALWAYS_MASKED, *sensitive):
+            try:
+                frame.locator(selector).evaluate_all(
+                    "els => els.forEach(e => { if ('value' in e) e.value = ''; })"
+                )
+            except PlaywrightError:
+                continue
+
+
+def fill_secret(field: Locator, secret: SecretStr) -> None:
+    """Type a secret into ``field``; call it inside :func:`secret_entry` (``LoginFlow`` does)."""
+    field.fill(secret.get_secret_value())
+
+
+def totp_code(creds: LegacyAppSettings) -> SecretStr:
+    """The current RFC 6238 code from the application's TOTP secret."""
+    seed = creds.totp_secret.get_secret_value()
+    if not seed:
+        raise ConfigError(
+            f"{creds.url} asks for a one-time code but its totp_secret setting is empty; "
+            "set apps.<app>.totp_secret (RPA_APPS__<APP>__TOTP_SECRET)",
+            code="TOTP_SECRET_MISSING",
+        )
+    try:
+        return SecretStr(pyotp.TOTP(seed).now())
+    except (ValueError, TypeError):  # binascii.Error is a ValueError; `from None` keeps the seed out of logs
+        raise ConfigError(
+            f"the totp_secret of {creds.url} is not valid base32; copy it again from the app",
+            code="TOTP_SECRET_INVALID",
+        ) from None
+
+
+class LoginFlow:
+    """Log in when needed and recover from an expired session, at most ``max_relogins`` times per action."""
+
+    def __init__(self, screen: LoginScreen, creds: LegacyAppSettings, *, max_relogins: int = 1) -> None:
+        self.screen = screen
+        self.creds = creds
+        self.max_relogins = max_relogins
+        self.logins = 0
+
+    def ensure_logged_in(self, page: Page) -> bool:
+        """Log in if ``page`` shows the login form; True when a login happened."""
+        if not self.screen.is_login_page(page):
+            return False
+        lane = lane_of(page)
+        if lane is not None:  # e.g. the one-time code: masked on screenshots, wiped before tracing resumes
+            lane.declare_sensitive(*getattr(self.screen, "SENSITIVE", ()))
+        with step(page, "log in"), secret_entry(page):
+            self.screen.login(page, self.creds)
+        self.logins += 1
+        if self.screen.is_login_page(page):
+            raise LegacyUiError(
+                f"login to {self.creds.url} as {self.creds.username!r} was refused (still on the login page "
+                f"{page.url}); check apps.*.username/password in the settings before the account gets locked",
+                code="LEGACY_LOGIN_REFUSED",
+                details={"url": page.url, "step": "log in"},
+            )
+        return True
+
+    def run(self, page: Page, action: Callable[[], T]) -> T:
+        """Run ``action``; if it ends on (or times out because of) the login page, log in and run it again.
+
+        The action must start from a known place (navigate first) since it may run twice; a session that
+        expired during a form post means the post was refused, so running it again does not duplicate it.
+        To fail fast on expiry, wait for "expected screen or login form" (``locator.or_(...)``) in it.
+        """
+        for attempt in range(self.max_relogins + 1):
+            last = attempt == self.max_relogins
+            try:
+                result = action()
+            except LegacyUiError:
+                if not last and self.ensure_logged_in(page):
+                    continue
+                raise
+            if not self.screen.is_login_page(page):
+                return result
+            if last:
+                break
+            self.ensure_logged_in(page)
+        raise LegacyUiError(
+            f"{self.creds.url}: the session expired again right after logging in ({self.max_relogins} "
+            "re-login(s)); check the application's session settings",
+            code="LEGACY_SESSION_LOST",
+            details={"url": page.url},
+        )
+
+
+def with_relogin(page: Page, flow: LoginFlow, action: Callable[[], T]) -> T:
+    """Run ``action`` and retry it once after a re-login if the session had expired."""
+    return flow.run(page, action)
