@@ -7,6 +7,7 @@
     ├── ApplicationError         something technical failed → retried with backoff, then escalated
     │   ├── LegacyUiError          selector missing, timeout, unexpected page
     │   ├── LegacyUiUnavailable    login down, HTTP 5xx, maintenance page
+    │   ├── CredentialsRefusedError  the app refused our login → the run stops (no account lockout)
     │   ├── MailDeliveryError      SMTP refused or unreachable
     │   └── DocumentReadError      corrupt, encrypted, oversized or malformed file
     ├── ConfigError              invalid settings, bot config or schedule → refused at start-up
@@ -66,6 +67,13 @@ class LegacyUiUnavailable(ApplicationError):
     """The legacy application is down: login refused, HTTP 5xx, maintenance page."""
 
     code = "LEGACY_UI_UNAVAILABLE"
+
+
+class CredentialsRefusedError(LegacyUiError):
+    """The application refused the configured credentials: the run stops instead of retrying item after
+    item, which would lock the account. Fix the settings, then run again: the items resume."""
+
+    code = "LEGACY_LOGIN_REFUSED"
 
 
 class MailDeliveryError(ApplicationError):

@@ -20,7 +20,13 @@ from rpa.audit.evidence import EvidenceStore
 from rpa.audit.trail import AuditTrail
 from rpa.bot import Bot, Lazy, RunContext, RunOutcome, RunSummary
 from rpa.effects import EffectLedger, EffectUncertainError
-from rpa.errors import ApplicationError, AuditIntegrityError, BusinessRuleError, RpaError
+from rpa.errors import (
+    ApplicationError,
+    AuditIntegrityError,
+    BusinessRuleError,
+    CredentialsRefusedError,
+    RpaError,
+)
 from rpa.runs import detect_interrupted, mark_finished, mark_started
 from rpa.settings import Settings
 from rpa.store.db import Database
@@ -237,6 +243,16 @@ def process_item(env: RunEnvironment, bot: Bot, ctx: RunContext[Any], item: Item
             )
             return ItemState.BUSINESS_EXCEPTION, retries
         except AuditIntegrityError:
+            raise
+        except CredentialsRefusedError as exc:
+            # Every other item would be refused too, and each try counts towards an account lockout.
+            work_queue.finish(
+                current,
+                ItemState.RETRYING,
+                error_code=exc.code,
+                error_message=exc.message,
+                evidence=exc.details.get("evidence", ()),
+            )
             raise
         except ApplicationError as exc:
             error, tb = exc, traceback.format_exc()

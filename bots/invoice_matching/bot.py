@@ -121,6 +121,8 @@ def process(ctx: Ctx, item: Item) -> dict[str, Any]:
             decision.explanation, code=decision.reason_code.value, item_key=decision.line_id
         )
     page, apps = _page(ctx), ctx.settings.apps
+    lane = ctx.browser.get().lane("main")
+    lane.trace.restart()  # a failure's trace then shows this item's steps only
     erp, login = ErpInvoices(page, apps.erp.url), LoginFlow(ErpLogin(), apps.erp)
     line = decision.line
     posted = []

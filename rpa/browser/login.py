@@ -18,7 +18,7 @@ from pydantic import SecretStr
 from rpa.browser.errors import step
 from rpa.browser.evidence import ALWAYS_MASKED
 from rpa.browser.session import lane_of
-from rpa.errors import ConfigError, LegacyUiError
+from rpa.errors import ConfigError, CredentialsRefusedError, LegacyUiError
 from rpa.settings import LegacyAppSettings
 
 T = TypeVar("T")
@@ -107,7 +107,7 @@ class LoginFlow:
             self.screen.login(page, self.creds)
         self.logins += 1
         if self.screen.is_login_page(page):
-            raise LegacyUiError(
+            raise CredentialsRefusedError(
                 f"login to {self.creds.url} as {self.creds.username!r} was refused (still on the login page "
                 f"{page.url}); check apps.*.username/password in the settings before the account gets locked",
                 code="LEGACY_LOGIN_REFUSED",

@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from rpa.bot import Bot, RunContext
-from rpa.errors import ApplicationError, BusinessRuleError
+from rpa.errors import ApplicationError, BusinessRuleError, CredentialsRefusedError
 from rpa.workqueue import Item, NewItem
 
 
@@ -90,4 +90,17 @@ EFFECT_BOT = Bot(
     config_model=EffectConfig,
     collect=_collect_effects,
     process=_process_effects,
+)
+
+
+def _process_refused(ctx: RunContext[MixedConfig], item: Item) -> dict[str, Any]:
+    raise CredentialsRefusedError("login to http://erp as 'rpa.bot' was refused")
+
+
+REFUSED_BOT = Bot(
+    id="refused",
+    title="Refused login",
+    config_model=MixedConfig,
+    collect=_collect_mixed,
+    process=_process_refused,
 )

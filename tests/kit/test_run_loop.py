@@ -89,3 +89,16 @@ def test_a_second_run_does_not_redo_finished_items(settings: Settings, db: Datab
     _, again = _run(settings, db, [])
     assert again.collected == 0 and again.processed == 0
     assert again.outcome == RunOutcome.SUCCEEDED
+
+
+def test_refused_credentials_stop_the_run_after_one_try(settings: Settings, db: Database) -> None:
+    from tests.kit.sample_bots import REFUSED_BOT
+
+    run_id = create_run(db, AuditTrail("user:test"), "refused", trigger="manual", now=_now())
+    summary = execute_run(RunEnvironment(settings=settings, db=db), REFUSED_BOT, MixedConfig(items=2), run_id)
+    assert summary.outcome == RunOutcome.FAILED and "LEGACY_LOGIN_REFUSED" in (summary.error or "")
+    with db.read() as s:
+        tried = s.execute(
+            select(WorkItem.reference, WorkItem.attempts, WorkItem.state).where(WorkItem.attempts > 0)
+        ).all()
+    assert [(ref, attempts, state) for ref, attempts, state in tried] == [("ok-0", 1, "retrying")]
