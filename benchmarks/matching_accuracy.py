@@ -22,12 +22,12 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bots.invoice_matching.matching import match_lines  # noqa: E402
-from bots.invoice_matching.model import DecisionKind, OpenItem  # noqa: E402
-from bots.invoice_matching.open_items import read_open_items  # noqa: E402
-from legacy_apps.truth import write_ground_truth  # noqa: E402
-from rpa.documents.statements import parse_statement  # noqa: E402
-from rpa.documents.statements.model import BankLine  # noqa: E402
+from bots.invoice_matching.matching import match_lines
+from bots.invoice_matching.model import DecisionKind, OpenItem
+from bots.invoice_matching.open_items import read_open_items
+from legacy_apps.truth import write_ground_truth
+from rpa.documents.statements import parse_statement
+from rpa.documents.statements.model import BankLine
 
 Pairs = frozenset[tuple[str, Decimal]]
 
