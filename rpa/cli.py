@@ -39,9 +39,11 @@ db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
 app.add_typer(runs_app, name="runs")
 app.add_typer(exceptions_app, name="exceptions")
 app.add_typer(audit_app, name="audit")
+schedule_app = typer.Typer(no_args_is_help=True, help="Schedules: list, pause, resume, trigger.")
 legacy_app = typer.Typer(no_args_is_help=True, help="The simulated legacy applications (demo and tests).")
 app.add_typer(db_app, name="db")
 app.add_typer(legacy_app, name="legacy")
+app.add_typer(schedule_app, name="schedule")
 
 # Wide enough for tables when the output is a pipe or a log file (rich would assume 80 columns).
 out = Console(width=None if sys.stdout.isatty() else 160)
@@ -423,6 +425,70 @@ def legacy_score(
     from legacy_apps.scoring import score
 
     out.print_json(data=score(truth, url))
+
+
+def _actor() -> str:
+    import getpass
+
+    return getpass.getuser()
+
+
+@app.command("serve")
+def serve_cmd() -> None:
+    """Run the scheduler in the foreground (one per embedded database; a second one refuses and exits)."""
+    from scheduler.service import serve
+
+    s = settings()
+    configure_logging(s, component="scheduler")
+    serve(s, database(), bot_ids=set(all_bots(s)))
+
+
+@schedule_app.command("list")
+def schedule_list(count: Annotated[int, typer.Option(help="Next fire times shown per schedule")] = 3) -> None:
+    """Every schedule with its next fire times in local time, pause state, policies and last run."""
+    from scheduler.commands import schedule_rows
+
+    rows = schedule_rows(settings(), database(), count)
+    table = Table(
+        "name", "bot", "cron", "time zone", "next fires (local)", "paused", "misfire", "after", "last run"
+    )
+    for r in rows:
+        nxt = r["next"]
+        table.add_row(str(r["name"]), str(r["bot"]), str(r["cron"]), str(r["tz"]),
+                      "\n".join(nxt) if isinstance(nxt, list) else str(nxt), "yes" if r["paused"] else "no",
+                      str(r["policy"]), str(r.get("after") or ""), str(r.get("last_run") or ""))  # fmt: skip
+    out.print(table)
+
+
+@schedule_app.command("pause")
+def schedule_pause(name: Annotated[str, typer.Argument(help="Schedule name")]) -> None:
+    """Pause a schedule (audited with who did it); the running scheduler applies it within a second."""
+    from scheduler.commands import pause
+
+    changed = pause(settings(), database(), name, _actor())
+    out.print(f"{name} paused" if changed else f"{name} was already paused")
+
+
+@schedule_app.command("resume")
+def schedule_resume(name: Annotated[str, typer.Argument(help="Schedule name")]) -> None:
+    """Resume a paused schedule (audited)."""
+    from scheduler.commands import resume
+
+    changed = resume(settings(), database(), name, _actor())
+    out.print(f"{name} resumed" if changed else f"{name} was not paused")
+
+
+@schedule_app.command("trigger")
+def schedule_trigger(name: Annotated[str, typer.Argument(help="Schedule name")]) -> None:
+    """Run a schedule's bot now in its own process (manual run, audited); waits for the outcome."""
+    from scheduler.commands import trigger
+
+    run_id, status = trigger(settings(), database(), name, _actor())
+    out.print(f"run {run_id}: {status}")
+    if status == "failed":
+        raise typer.Exit(1)
+    if str(status).startswith("skipped"):
+        raise typer.Exit(3)
 
 
 @app.command("demo")

@@ -98,7 +98,10 @@ def _process_alive(pid: int | None, started_at: datetime | None) -> bool:
     if pid is None or not psutil.pid_exists(pid):
         return False
     try:
-        created = psutil.Process(pid).create_time()
+        proc = psutil.Process(pid)
+        if proc.status() == psutil.STATUS_ZOMBIE:  # killed, not yet reaped by its parent: it is dead
+            return False
+        created = proc.create_time()
     except psutil.Error:
         return False
     # A recycled pid belongs to a process created after our run started.
