@@ -45,19 +45,22 @@ def french_amount(amount: Decimal) -> str:
 class BankLogin:
     """Password, then the one-time code of the second factor."""
 
-    SENSITIVE: ClassVar[tuple[str, ...]] = ("#bank-password", "#bank-otp")
+    USER, PASSWORD, CONTINUE = "#bank-user", "#bank-password", "#bank-login-submit"
+    CODE, CONFIRM = "#bank-otp", "#bank-otp-submit"
+    SENSITIVE: ClassVar[tuple[str, ...]] = (PASSWORD, CODE)
+    SCREEN = Screen("bank login", "/login", {"user id": USER, "password": PASSWORD, "continue": CONTINUE})
 
     def is_login_page(self, page: Page) -> bool:
         return "/login" in page.url or "/otp" in page.url
 
     def login(self, page: Page, creds: LegacyAppSettings) -> None:
         if "/otp" not in page.url:
-            page.get_by_label("User ID").fill(creds.username)
-            fill_secret(page.get_by_label("Password"), creds.password)
-            page.get_by_role("button", name="Continue").click()
-            page.get_by_label("Security code").wait_for()
-        fill_secret(page.get_by_label("Security code"), totp_code(creds))
-        page.get_by_role("button", name="Confirm").click()
+            page.locator(self.USER).fill(creds.username)
+            fill_secret(page.locator(self.PASSWORD), creds.password)
+            page.locator(self.CONTINUE).click()
+            page.locator(self.CODE).wait_for()
+        fill_secret(page.locator(self.CODE), totp_code(creds))
+        page.locator(self.CONFIRM).click()
         page.wait_for_load_state()
 
 
@@ -96,15 +99,17 @@ class BankStatements(PageObject):
 
 
 class ErpLogin:
-    SENSITIVE: ClassVar[tuple[str, ...]] = ("#login-password",)
+    USER, PASSWORD, SUBMIT = "#login-user", "#login-password", "#login-submit"
+    SENSITIVE: ClassVar[tuple[str, ...]] = (PASSWORD,)
+    SCREEN = Screen("erp login", "/login", {"user name": USER, "password": PASSWORD, "log in": SUBMIT})
 
     def is_login_page(self, page: Page) -> bool:
         return "/login" in page.url
 
     def login(self, page: Page, creds: LegacyAppSettings) -> None:
-        page.get_by_label("User name").fill(creds.username)
-        fill_secret(page.get_by_label("Password"), creds.password)
-        page.get_by_role("button", name="Log in").click()
+        page.locator(self.USER).fill(creds.username)
+        fill_secret(page.locator(self.PASSWORD), creds.password)
+        page.locator(self.SUBMIT).click()
         page.wait_for_load_state()
 
 
