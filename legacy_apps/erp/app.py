@@ -123,9 +123,7 @@ def create_erp(state: ErpState, faults: FaultState, base: str = "/erp") -> Starl
     async def home(request: Request, session: Session) -> Response:
         open_records = [r for r in state.invoices.values() if r.open_amount > 0]
         total = sum((r.open_amount for r in open_records), start=Decimal("0.00"))
-        return html(
-            views.home(company, len(open_records), money(total), f"{state.world.today:%d/%m/%Y}")
-        )
+        return html(views.home(company, len(open_records), money(total), f"{state.world.today:%d/%m/%Y}"))
 
     def paginate(request: Request, count: int) -> tuple[int, int, slice]:
         pages = max(1, math.ceil(count / views.PAGE_SIZE))
