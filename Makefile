@@ -36,7 +36,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy rpa
+	$(BIN)/mypy rpa bots scheduler
 
 contracts: $(STAMP)
 	$(BIN)/lint-imports
