@@ -47,7 +47,7 @@ app.add_typer(schedule_app, name="schedule")
 
 # Wide enough for tables when the output is a pipe or a log file (rich would assume 80 columns).
 out = Console(width=None if sys.stdout.isatty() else 160)
-err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
+err = Console(stderr=True, soft_wrap=True)  # messages name files and keys: never wrap them
 
 
 class _State:
