@@ -22,7 +22,7 @@ def luhn_valid(digits: str) -> bool:
     return total % 10 == 0
 
 
-def _luhn_complete(prefix: str) -> str:
+def luhn_complete(prefix: str) -> str:
     """The prefix followed by the one digit that makes it Luhn-valid."""
     for check in string.digits:
         if luhn_valid(prefix + check):
@@ -31,12 +31,12 @@ def _luhn_complete(prefix: str) -> str:
 
 
 def make_siren(rng: random.Random) -> str:
-    return _luhn_complete(str(rng.randint(1, 9)) + "".join(rng.choice(string.digits) for _ in range(7)))
+    return luhn_complete(str(rng.randint(1, 9)) + "".join(rng.choice(string.digits) for _ in range(7)))
 
 
 def make_siret(siren: str, rng: random.Random) -> str:
     """SIREN + establishment number (NIC, 4 digits + Luhn digit over the whole 14 digits)."""
-    return _luhn_complete(siren + f"{rng.randint(1, 99):04d}")
+    return luhn_complete(siren + f"{rng.randint(1, 99):04d}")
 
 
 def _to_digits(text: str) -> str:

@@ -12,24 +12,11 @@ from sqlalchemy import select
 
 from rpa.audit.checkpoints import CheckpointStore
 from rpa.audit.evidence import EvidenceStore
-from rpa.audit.verify import VerifyReport, verify_events
+from rpa.audit.verify import EVENT_FIELDS, VerifyReport, verify_events
 from rpa.errors import AuditIntegrityError
 from rpa.store.db import Database
 from rpa.store.models import AuditEvent
 
-FIELDS = (
-    "seq",
-    "ts",
-    "actor",
-    "action",
-    "target_type",
-    "target_id",
-    "outcome",
-    "details",
-    "evidence",
-    "prev_hash",
-    "hash",
-)
 README = """Audit trail export of backoffice-rpa.
 
 events.jsonl      every audit event, one JSON object per line, in chain order
@@ -56,7 +43,7 @@ def _events(db: Database) -> Iterator[dict[str, object]]:
             if not rows:
                 return
             for r in rows:
-                yield {f: getattr(r, f) for f in FIELDS}
+                yield {f: getattr(r, f) for f in EVENT_FIELDS}
             last = rows[-1].seq
             s.expunge_all()
 

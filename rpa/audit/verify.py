@@ -13,6 +13,20 @@ from rpa.audit.checkpoints import Checkpoint
 from rpa.audit.trail import GENESIS_HASH, canonical_event, event_hash
 from rpa.store.models import AuditEvent, AuditHead
 
+EVENT_FIELDS = (
+    "seq",
+    "ts",
+    "actor",
+    "action",
+    "target_type",
+    "target_id",
+    "outcome",
+    "details",
+    "evidence",
+    "prev_hash",
+    "hash",
+)
+
 
 @dataclass(frozen=True, slots=True)
 class VerifyReport:
@@ -114,21 +128,4 @@ def verify_chain(session: Session, checkpoints: Iterable[Checkpoint] = ()) -> Ve
 
 
 def _as_dict(raw: AuditEvent | dict[str, object]) -> dict[str, object]:
-    if isinstance(raw, dict):
-        return raw
-    return {
-        c: getattr(raw, c)
-        for c in (
-            "seq",
-            "ts",
-            "actor",
-            "action",
-            "target_type",
-            "target_id",
-            "outcome",
-            "details",
-            "evidence",
-            "prev_hash",
-            "hash",
-        )
-    }
+    return raw if isinstance(raw, dict) else {c: getattr(raw, c) for c in EVENT_FIELDS}
