@@ -10,6 +10,7 @@ from typing import Any
 
 import psutil
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from rpa.audit.trail import AuditTrail
 from rpa.bot import RunOutcome
@@ -17,6 +18,52 @@ from rpa.store.db import Database
 from rpa.store.models import Run
 
 PENDING, RUNNING = "pending", "running"
+
+
+def add_run(
+    s: Session,
+    audit: AuditTrail,
+    bot: str,
+    *,
+    trigger: str,
+    now: datetime,
+    schedule: str | None = None,
+    scheduled_for: datetime | None = None,
+    requested_by: str | None = None,
+    dry_run: bool = False,
+    status: str = PENDING,
+) -> Run:
+    """Insert a run record and its audit event in the caller's transaction (flushed: the unique
+    ``(schedule, scheduled_for)`` key is checked here, raising IntegrityError for a fire seen before)."""
+    run = Run(
+        bot=bot,
+        trigger=trigger,
+        schedule=schedule,
+        scheduled_for=scheduled_for,
+        status=status,
+        dry_run=dry_run,
+        created_at=now,
+        requested_by=requested_by,
+        summary={},
+    )
+    s.add(run)
+    s.flush()
+    audit.record(
+        s,
+        "run.created",
+        "run",
+        str(run.id),
+        outcome=status if status != PENDING else "ok",
+        details={
+            "bot": bot,
+            "trigger": trigger,
+            "schedule": schedule,
+            "scheduled_for": scheduled_for,
+            "dry_run": dry_run,
+            "requested_by": requested_by,
+        },
+    )
+    return run
 
 
 def create_run(
@@ -32,37 +79,20 @@ def create_run(
     dry_run: bool = False,
     status: str = PENDING,
 ) -> int:
-    """Insert a run record (with its audit event) and return its id."""
+    """Insert a run record (with its audit event) in a transaction of its own; return its id."""
     with db.transaction() as s:
-        run = Run(
-            bot=bot,
+        return add_run(
+            s,
+            audit,
+            bot,
             trigger=trigger,
+            now=now,
             schedule=schedule,
             scheduled_for=scheduled_for,
-            status=status,
-            dry_run=dry_run,
-            created_at=now,
             requested_by=requested_by,
-            summary={},
-        )
-        s.add(run)
-        s.flush()
-        audit.record(
-            s,
-            "run.created",
-            "run",
-            str(run.id),
-            outcome=status if status != PENDING else "ok",
-            details={
-                "bot": bot,
-                "trigger": trigger,
-                "schedule": schedule,
-                "scheduled_for": scheduled_for,
-                "dry_run": dry_run,
-                "requested_by": requested_by,
-            },
-        )
-        return run.id
+            dry_run=dry_run,
+            status=status,
+        ).id
 
 
 def mark_started(db: Database, audit: AuditTrail, run_id: int, now: datetime) -> None:

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from rpa.audit.trail import AuditTrail
 from rpa.bot import RunOutcome
-from rpa.runs import PENDING, RUNNING
+from rpa.runs import PENDING, RUNNING, add_run
 from rpa.settings import Settings
 from rpa.store.db import Database
 from rpa.store.models import Run
@@ -175,31 +175,16 @@ class Dispatcher:
         now = self.clock()
         try:
             with self.db.transaction() as s:
-                run = Run(
-                    bot=bot,
+                # The unique (schedule, scheduled_for) key is checked here, before anything else.
+                run = add_run(
+                    s,
+                    self.audit,
+                    bot,
                     trigger=trigger,
+                    now=now,
                     schedule=schedule,
                     scheduled_for=scheduled_for,
-                    status=PENDING,
-                    dry_run=False,
-                    created_at=now,
                     requested_by=requested_by,
-                    summary={},
-                )
-                s.add(run)
-                s.flush()  # the unique (schedule, scheduled_for) key is checked here, before anything else
-                self.audit.record(
-                    s,
-                    "run.created",
-                    "run",
-                    str(run.id),
-                    details={
-                        "bot": bot,
-                        "trigger": trigger,
-                        "schedule": schedule,
-                        "scheduled_for": scheduled_for,
-                        "requested_by": requested_by,
-                    },
                 )
                 if coalesced:
                     self.audit.record(
