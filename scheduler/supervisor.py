@@ -124,6 +124,8 @@ class Supervisor:
             status = self.step(rp)
             if status is not None:
                 return status
+            # Polling, not Popen.wait(): each step also enforces the run's timeout and notices a
+            # process that died without closing its record; 50 ms keeps the wait cheap and responsive.
             time.sleep(0.05)
 
     def close(self) -> None:
