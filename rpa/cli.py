@@ -332,6 +332,20 @@ def exceptions_list(bot: Annotated[str | None, typer.Option(help="Only this bot"
     out.print(f"{len(items)} item(s) waiting for a person")
 
 
+@exceptions_app.command("resolve")
+def exceptions_resolve(
+    bot_id: Annotated[str, typer.Argument(help="The bot the item belongs to")],
+    reference: Annotated[str, typer.Argument(help="The item's reference (e.g. the bank line id)")],
+    note: Annotated[str, typer.Option(help="What the person did, kept in the audit trail")],
+) -> None:
+    """Close an exception-queue item after handling it by hand (audited as the person running this)."""
+    from rpa.workqueue import WorkQueue
+
+    db, user = database(), AuditTrail(f"user:{_actor()}")
+    WorkQueue(db, bot_id, user, now).resolve(reference, note, user)
+    out.print(f"{bot_id} {reference} resolved by {user.actor}")
+
+
 @audit_app.command("verify")
 def audit_verify(
     bundle: Annotated[

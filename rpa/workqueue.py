@@ -15,14 +15,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from rpa.audit.trail import AuditTrail
+from rpa.errors import BusinessRuleError
 from rpa.store.db import Database
 from rpa.store.models import WorkItem
 
@@ -196,20 +197,28 @@ class WorkQueue:
                 evidence=[str(e["sha256"]) for e in evidence if "sha256" in e],
             )
 
-    def resolve(self, reference: str, by: str, resolution: str, audit: AuditTrail) -> None:
-        """A person closes an exception-queue item."""
+    def resolve(self, reference: str, resolution: str, audit: AuditTrail) -> None:
+        """A person closes an exception-queue item; ``audit`` is that person's trail (``user:<login>``)."""
         with self.db.transaction() as s:
             row = s.execute(
                 select(WorkItem).where(WorkItem.bot == self.bot, WorkItem.reference == reference)
-            ).scalar_one()
-            row.state, row.resolved_by, row.resolution, row.updated_at = (
-                ItemState.RESOLVED,
-                by,
-                resolution,
-                self.clock(),
-            )
+            ).scalar_one_or_none()
+            if row is None:
+                raise BusinessRuleError(f"{self.bot} has no work item {reference!r}", code="ITEM_UNKNOWN")
+            if row.state not in EXCEPTION_STATES:
+                raise BusinessRuleError(
+                    f"{self.bot} item {reference} is {row.state}, not in the exception queue: "
+                    "nothing to resolve",
+                    code="ITEM_NOT_IN_EXCEPTION_QUEUE",
+                )
+            row.state, row.resolution, row.updated_at = ItemState.RESOLVED, resolution, self.clock()
+            row.resolved_by = audit.actor
             audit.record(
-                s, "exception.resolved", "work_item", self._target(row), details={"resolution": resolution}
+                s,
+                "exception.resolved",
+                "work_item",
+                self._target(row),
+                details={"resolution": resolution, "was": row.error_code},
             )
 
     def collected_in(self, run_id: int) -> list[Item]:
@@ -225,13 +234,6 @@ class WorkQueue:
                 .all()
             )
             return [Item.of(r) for r in rows]
-
-    def counts(self) -> dict[str, int]:
-        with self.db.read() as s:
-            rows = s.execute(
-                select(WorkItem.state, func.count()).where(WorkItem.bot == self.bot).group_by(WorkItem.state)
-            ).all()
-            return {str(state): int(n) for state, n in rows}
 
     def _row(self, s: Session, item_id: int) -> WorkItem:
         return s.execute(select(WorkItem).where(WorkItem.id == item_id)).scalar_one()
@@ -250,7 +252,3 @@ def exception_queue(db: Database, bot: str | None = None) -> list[WorkItem]:
         if bot:
             q = q.where(WorkItem.bot == bot)
         return list(s.execute(q.order_by(WorkItem.updated_at)).scalars().all())
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)

@@ -9,11 +9,12 @@ from typing import Any
 from sqlalchemy import select
 
 from rpa.audit.trail import AuditTrail
+from rpa.runner import utcnow
 from rpa.settings import Settings
 from rpa.store.db import Database
 from rpa.store.models import Run
 from scheduler.config import find_schedule, known_bot_ids, load_schedules
-from scheduler.dispatch import Dispatcher, utcnow
+from scheduler.dispatch import Dispatcher
 from scheduler.fire_times import next_fire_times
 from scheduler.state import paused_schedules, set_paused
 

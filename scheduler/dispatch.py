@@ -9,7 +9,7 @@ from __future__ import annotations
 import socket
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 import psutil
@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from rpa.audit.trail import AuditTrail
 from rpa.bot import RunOutcome
+from rpa.runner import utcnow
 from rpa.runs import PENDING, RUNNING, add_run
 from rpa.settings import Settings
 from rpa.store.db import Database
@@ -32,10 +33,6 @@ from scheduler.supervisor import CommandBuilder, Supervisor, run_command
 
 SUCCEEDED = (str(RunOutcome.SUCCEEDED), str(RunOutcome.SUCCEEDED_WITH_EXCEPTIONS))
 Clock = Callable[[], datetime]
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)

@@ -26,13 +26,14 @@ from sqlalchemy import Engine, create_engine, event
 
 from rpa.audit.trail import AuditTrail
 from rpa.errors import RpaError
+from rpa.runner import utcnow
 from rpa.runs import detect_interrupted
 from rpa.settings import Settings
 from rpa.store.db import Database
 from rpa.store.models import Run
 from scheduler.alerts import Alert, Alerter
 from scheduler.config import ScheduleSpec, known_bot_ids, load_schedules
-from scheduler.dispatch import Dispatcher, utcnow
+from scheduler.dispatch import Dispatcher
 from scheduler.jobs import JOB_FUNC, FireExecutor, activate
 from scheduler.misfires import record_missed
 from scheduler.state import paused_schedules

@@ -97,3 +97,27 @@ def test_run_summary_is_printed(rpa_home: Path) -> None:
         assert figure in result.stdout
     queue = run_cli(rpa_home, "exceptions", "list")
     assert "AMOUNT_MISMATCH" in queue.stdout and "6 item(s) waiting" in queue.stdout
+
+
+def test_a_person_resolves_an_exception_and_it_is_audited(rpa_home: Path) -> None:
+    bots = ["tests.kit.sample_bots:MIXED_BOT"]
+    assert run_cli(rpa_home, "run", "mixed", extra_bots=bots, RPA_RUN__BACKOFF_INITIAL_S="0").returncode == 0
+    done = run_cli(
+        rpa_home, "exceptions", "resolve", "mixed", "business-0", "--note", "amount fixed in the ERP"
+    )
+    assert done.returncode == 0, done.stderr
+    queue = run_cli(rpa_home, "exceptions", "list")
+    assert "business-0" not in queue.stdout and "5 item(s) waiting" in queue.stdout
+
+    again = run_cli(rpa_home, "exceptions", "resolve", "mixed", "ok-0", "--note", "x")
+    assert again.returncode == 2 and "not in the exception queue" in again.stderr
+    unknown = run_cli(rpa_home, "exceptions", "resolve", "mixed", "nope", "--note", "x")
+    assert unknown.returncode == 2 and "no work item 'nope'" in unknown.stderr
+
+    db = Database(f"sqlite:///{rpa_home / 'var' / 'rpa.db'}")
+    with db.read() as s:
+        event = s.execute(select(AuditEvent).where(AuditEvent.action == "exception.resolved")).scalar_one()
+    db.dispose()
+    assert event.actor.startswith("user:") and event.target_id == "mixed:business-0"
+    assert "amount fixed in the ERP" in event.details and "AMOUNT_MISMATCH" in event.details
+    assert run_cli(rpa_home, "audit", "verify").returncode == 0
