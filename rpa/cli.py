@@ -18,7 +18,7 @@ from rpa.audit.evidence import EvidenceStore
 from rpa.audit.export import export_bundle, verify_bundle
 from rpa.audit.trail import AuditTrail
 from rpa.audit.verify import verify_chain
-from rpa.bot import Bot, RunContext, RunOutcome
+from rpa.bot import Bot, RunOutcome
 from rpa.config_files import load_bot_config
 from rpa.errors import AuditIntegrityError, ConfigError, RpaError
 from rpa.log import configure_logging
@@ -205,8 +205,8 @@ def browser_edges(s: Settings) -> dict[str, Any]:
     """How a run opens its browser: one session per worker thread, closed by that thread."""
     from rpa.browser.session import BrowserSession
 
-    def open_session(ctx: RunContext[Any]) -> BrowserSession:
-        session = BrowserSession(s.browser, workdir=ctx.workdir, evidence=ctx.evidence)
+    def open_session(workdir: Path, evidence: EvidenceStore) -> BrowserSession:
+        session = BrowserSession(s.browser, workdir=workdir, evidence=evidence)
         session.start()
         return session
 

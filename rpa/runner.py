@@ -9,6 +9,7 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from filelock import FileLock, Timeout
@@ -49,7 +50,8 @@ class RunEnvironment:
     db: Database
     clock: Clock = utcnow
     sleep: Callable[[float], None] = time.sleep
-    browser_factory: Callable[[RunContext[Any]], Any] | None = None
+    # Opens one browser for the calling thread, given the run's workdir and evidence store.
+    browser_factory: Callable[[Path, EvidenceStore], Any] | None = None
     browser_close: Callable[[Any], None] | None = None
 
 
@@ -115,10 +117,9 @@ def _execute_locked(
     items = WorkQueue(env.db, dry_run_namespace(bot.id) if dry_run else bot.id, audit, env.clock)
     if dry_run:
         items.clear()  # a dry run starts from the real situation, not from an earlier dry run
-    holder: dict[str, RunContext[Any]] = {}
-    browser: Lazy[Any] = Lazy(
-        lambda: env.browser_factory(holder["ctx"]) if env.browser_factory else None, env.browser_close
-    )
+    evidence = EvidenceStore(s.audit_path / "evidence")
+    factory = env.browser_factory
+    browser: Lazy[Any] = Lazy(lambda: factory(workdir, evidence) if factory else None, env.browser_close)
     ctx: RunContext[Any] = RunContext(
         run_id=run_id,
         bot_id=bot.id,
@@ -130,12 +131,11 @@ def _execute_locked(
         effects=EffectLedger(env.db, bot.id, run_id, audit, env.clock, dry_run=dry_run),
         items=items,
         workdir=workdir,
-        evidence=EvidenceStore(s.audit_path / "evidence"),
+        evidence=evidence,
         browser=browser,
         dry_run=dry_run,
         logger=logger.bind(bot=bot.id, run_id=run_id),
     )
-    holder["ctx"] = ctx
     mark_started(env.db, audit, run_id, env.clock())
     ctx.logger.info("run {} of {} started", run_id, bot.id)
     try:
