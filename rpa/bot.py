@@ -1,37 +1,59 @@
-"""The bot contract (``collect``, ``process``, ``finalize``), the frozen run context and run outcomes."""
+"""The bot contract (``collect``, ``process``, ``finalize``), the run context and run statuses.
+
+Pure: importing this module loads no browser, database or scheduler. A bot sees the run only through
+:class:`RunContext`, a frozen set of capabilities wired by the kit's runner (or ``rpa.testing``).
+"""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, tzinfo
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from loguru import logger as _root_logger
 from pydantic import BaseModel
 
-from rpa.audit.evidence import EvidenceStore
-from rpa.audit.trail import AuditTrail
-from rpa.effects import EffectLedger
-from rpa.settings import Settings
-from rpa.store.db import Database
-from rpa.workqueue import Item, NewItem, WorkQueue
+from rpa.errors import ConfigError
+from rpa.items import Item, NewItem
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
+
+    from rpa.audit.evidence import EvidenceStore
+    from rpa.browser.session import BrowserSession
+    from rpa.effects import EffectLedger
+    from rpa.findings import Finding
+    from rpa.settings import LegacyAppSettings
 
 C = TypeVar("C", bound=BaseModel)
+P = TypeVar("P")
 T = TypeVar("T")
 
 
-class RunOutcome(StrEnum):
+class RunStatus(StrEnum):
+    """Where a run record stands: ``pending``/``running`` while it goes on, then one outcome."""
+
+    PENDING = "pending"
+    RUNNING = "running"
     SUCCEEDED = "succeeded"
     SUCCEEDED_WITH_EXCEPTIONS = "succeeded_with_exceptions"
     FAILED = "failed"
     MISSED = "missed"
     SKIPPED_ALREADY_RUNNING = "skipped_already_running"
-    INTERRUPTED = "interrupted"
     SKIPPED_UPSTREAM = "skipped_upstream"
+    INTERRUPTED = "interrupted"
+
+    @property
+    def succeeded(self) -> bool:
+        return self in (RunStatus.SUCCEEDED, RunStatus.SUCCEEDED_WITH_EXCEPTIONS)
+
+    @property
+    def finished(self) -> bool:
+        return self not in (RunStatus.PENDING, RunStatus.RUNNING)
 
 
 class Lazy(Generic[T]):
@@ -58,24 +80,80 @@ class Lazy(Generic[T]):
             self._close(value)
 
 
+class Recorder(Protocol):
+    """Appends one audit event in a transaction of its own, as the run's actor."""
+
+    def __call__(
+        self,
+        action: str,
+        target_type: str,
+        target_id: str,
+        *,
+        outcome: str = "ok",
+        details: Mapping[str, Any] | None = None,
+        evidence: Iterable[str] = (),
+    ) -> None: ...
+
+
+class RunItems(Protocol[P]):
+    """Read-only view of the run's work items (for ``finalize``: what was collected, where it ended)."""
+
+    def collected(self) -> list[Item[P]]:
+        """Items first collected by this run, with their current state, in collection order."""
+        ...
+
+
 @dataclass(frozen=True)
-class RunContext(Generic[C]):
-    """Everything a bot step may use, handed in explicitly; nothing global."""
+class RunContext(Generic[C, P]):
+    """What a bot step may use, handed in explicitly; nothing global, no database, no whole settings."""
 
     run_id: int
     bot_id: str
     config: C
-    settings: Settings
-    db: Database
-    clock: Callable[[], datetime]
-    audit: AuditTrail
-    effects: EffectLedger
-    items: WorkQueue
-    workdir: Path
+    workdir: Path  # scratch files of this run (downloads, exports); kept with the run
+    report_dir: Path  # where finalize writes reports: var/reports/<bot>/run-<id>
     evidence: EvidenceStore
-    browser: Lazy[Any]
+    effects: EffectLedger
+    items: RunItems[P]
+    recorder: Recorder
+    clock: Callable[[], datetime]
+    tz: tzinfo  # the business time zone: "today" is a date there
+    apps: Mapping[str, LegacyAppSettings] = field(default_factory=dict)
+    sessions: Lazy[BrowserSession] | None = None
     dry_run: bool = False
     logger: Any = field(default=_root_logger)
+
+    def now(self) -> datetime:
+        """The current instant (aware UTC)."""
+        return self.clock()
+
+    def today(self) -> date:
+        """Today's date in the business time zone."""
+        return self.clock().astimezone(self.tz).date()
+
+    def app(self, name: str) -> LegacyAppSettings:
+        """URL and credentials of one legacy application (``erp``, ``bank``, ``docs``)."""
+        try:
+            return self.apps[name]
+        except KeyError:
+            raise ConfigError(
+                f"{self.bot_id} asked for application {name!r}, which is not configured "
+                f"(known: {', '.join(sorted(self.apps)) or 'none'}); add it under apps.{name}",
+                code="APP_UNKNOWN",
+            ) from None
+
+    def session(self) -> BrowserSession:
+        """This worker thread's browser session (opened on first use, closed by the kit)."""
+        if self.sessions is None:
+            raise ConfigError(
+                f"{self.bot_id} uses the browser but was run without one (set uses_browser=True on its Bot)",
+                code="BROWSER_NOT_WIRED",
+            )
+        return self.sessions.get()
+
+    def page(self, lane: str = "main") -> Page:
+        """The page of ``lane`` in this thread's browser session."""
+        return self.session().lane(lane).page
 
     def record(
         self,
@@ -87,16 +165,21 @@ class RunContext(Generic[C]):
         details: Mapping[str, Any] | None = None,
         evidence: Iterable[str] = (),
     ) -> None:
-        """Append an audit event in a transaction of its own (for steps with no state change here)."""
-        with self.db.transaction() as s:
-            self.audit.record(
-                s, action, target_type, target_id, outcome=outcome, details=details, evidence=tuple(evidence)
-            )
+        """Append an audit event as this run (for steps with no state change of the kit's own)."""
+        self.recorder(action, target_type, target_id, outcome=outcome, details=details, evidence=evidence)
+
+    def record_findings(self, findings: Iterable[Finding], *, action: str, target_type: str) -> int:
+        """One audit event per finding (``outcome="finding"``, its code, severity, message, where); count."""
+        count = 0
+        for finding in findings:
+            self.record(action, target_type, finding.source, outcome="finding", details=finding.as_dict())
+            count += 1
+        return count
 
 
-Collect = Callable[[RunContext[Any]], Iterable[NewItem]]
-Process = Callable[[RunContext[Any], Item], Mapping[str, Any] | None]
-Finalize = Callable[[RunContext[Any], "RunSummary"], Mapping[str, Any] | None]
+Collect = Callable[[RunContext[Any, Any]], Iterable[NewItem[Any]]]
+Process = Callable[[RunContext[Any, Any], Item[Any]], Mapping[str, Any] | None]
+Finalize = Callable[[RunContext[Any, Any], "RunSummary"], Mapping[str, Any] | None]
 
 
 @dataclass(frozen=True)
@@ -113,21 +196,22 @@ class UiTarget:
 
 
 @dataclass(frozen=True)
-class Bot:
-    """A bot: an id (snake_case, reused everywhere), its config model and three steps.
+class Bot(Generic[C, P]):
+    """A bot: an id (snake_case, reused everywhere), its config model, its payload type and three steps.
 
-    ``collect`` finds the work (items with a unique business reference); ``process`` does one item
-    (raise BusinessRuleError for data a person must look at, ApplicationError for technical trouble);
-    ``finalize`` writes the report and returns extra summary figures.
+    ``collect`` finds the work (items with a unique business reference and a payload of
+    ``payload_type``); ``process`` does one item (raise BusinessRuleError for data a person must look
+    at, ApplicationError for technical trouble); ``finalize`` writes the report and returns figures.
     """
 
     id: str
     title: str
-    config_model: type[BaseModel]
-    collect: Collect
-    process: Process
-    finalize: Finalize | None = None
-    lanes: int = 1  # items processed in parallel (each lane thread gets its own browser context)
+    config_model: type[C]
+    collect: Callable[[RunContext[C, P]], Iterable[NewItem[P]]]
+    process: Callable[[RunContext[C, P], Item[P]], Mapping[str, Any] | None]
+    finalize: Callable[[RunContext[C, P], RunSummary], Mapping[str, Any] | None] | None = None
+    payload_type: Any = dict  # a frozen dataclass or pydantic model; plain JSON objects by default
+    lanes: int = 1  # items processed in parallel (each lane thread gets its own browser session)
     uses_browser: bool = False
     ui: tuple[UiTarget, ...] = ()
     description: str = ""
@@ -147,7 +231,7 @@ class RunSummary:
     needs_review: int = 0
     retries: int = 0
     duration_s: float = 0.0
-    outcome: RunOutcome = RunOutcome.SUCCEEDED
+    outcome: RunStatus = RunStatus.SUCCEEDED
     error: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 

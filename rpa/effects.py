@@ -162,3 +162,9 @@ class EffectLedger:
             row = s.execute(select(Effect).where(Effect.key == key)).scalar_one()
             row.state, row.updated_at = state, self.clock()
             self.audit.record(s, audit_action, "effect", key, outcome=str(state))
+
+
+def effects_of(db: Database, bot: str) -> list[Effect]:
+    """Every ledger entry of ``bot``, oldest first."""
+    with db.read() as s:
+        return list(s.execute(select(Effect).where(Effect.bot == bot).order_by(Effect.id)).scalars())

@@ -6,8 +6,8 @@ import queue
 import threading
 import time
 import traceback
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,8 @@ from pydantic import BaseModel
 from rpa.audit.checkpoints import CheckpointStore
 from rpa.audit.evidence import EvidenceStore
 from rpa.audit.trail import AuditTrail
-from rpa.bot import Bot, Lazy, RunContext, RunOutcome, RunSummary
+from rpa.bot import Bot, Lazy, RunContext, RunStatus, RunSummary
+from rpa.clock import utcnow
 from rpa.effects import EffectLedger, EffectUncertainError
 from rpa.errors import (
     ApplicationError,
@@ -28,18 +29,16 @@ from rpa.errors import (
     CredentialsRefusedError,
     RpaError,
 )
-from rpa.runs import detect_interrupted, mark_finished, mark_started
+from rpa.items import Item, ItemState, NewItem
+from rpa.payloads import PayloadCodec
+from rpa.runs import detect_interrupted, finish_run, start_run
 from rpa.settings import Settings
 from rpa.store.db import Database
 from rpa.store.models import AuditHead
-from rpa.workqueue import DRY_RUN_SUFFIX, Item, ItemState, WorkQueue
+from rpa.workqueue import DRY_RUN_SUFFIX, WorkQueue
 
 Clock = Callable[[], datetime]
 Progress = Callable[[int, int], None]
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -66,7 +65,7 @@ def actor_for(bot_id: str, run_id: int) -> str:
 
 def execute_run(
     env: RunEnvironment,
-    bot: Bot,
+    bot: Bot[Any, Any],
     config: BaseModel,
     run_id: int,
     *,
@@ -83,8 +82,8 @@ def execute_run(
         # An OS lock, released by the kernel even on SIGKILL: at most one run per bot at a time.
         lock.acquire(timeout=0)
     except Timeout:
-        summary.outcome = RunOutcome.SKIPPED_ALREADY_RUNNING
-        mark_finished(
+        summary.outcome = RunStatus.SKIPPED_ALREADY_RUNNING
+        finish_run(
             env.db,
             audit,
             run_id,
@@ -103,7 +102,7 @@ def execute_run(
 
 def _execute_locked(
     env: RunEnvironment,
-    bot: Bot,
+    bot: Bot[Any, Any],
     config: BaseModel,
     run_id: int,
     audit: AuditTrail,
@@ -115,67 +114,113 @@ def _execute_locked(
     workdir = s.var_path / "runs" / str(run_id)
     workdir.mkdir(parents=True, exist_ok=True)
     items = WorkQueue(env.db, dry_run_namespace(bot.id) if dry_run else bot.id, audit, env.clock)
-    if dry_run:
-        items.clear()  # a dry run starts from the real situation, not from an earlier dry run
+    codec: PayloadCodec[Any] = PayloadCodec(bot.payload_type)
     evidence = EvidenceStore(s.audit_path / "evidence")
     factory = env.browser_factory
-    browser: Lazy[Any] = Lazy(lambda: factory(workdir, evidence) if factory else None, env.browser_close)
-    ctx: RunContext[Any] = RunContext(
+    sessions: Lazy[Any] | None = (
+        Lazy(lambda: factory(workdir, evidence), env.browser_close) if bot.uses_browser and factory else None
+    )
+    ctx: RunContext[Any, Any] = RunContext(
         run_id=run_id,
         bot_id=bot.id,
         config=config,
-        settings=s,
-        db=env.db,
-        clock=env.clock,
-        audit=audit,
-        effects=EffectLedger(env.db, bot.id, run_id, audit, env.clock, dry_run=dry_run),
-        items=items,
         workdir=workdir,
+        report_dir=s.var_path / "reports" / bot.id / f"run-{run_id}",
         evidence=evidence,
-        browser=browser,
+        effects=EffectLedger(env.db, bot.id, run_id, audit, env.clock, dry_run=dry_run),
+        items=_RunItems(items, run_id, codec),
+        recorder=_TrailRecorder(env.db, audit),
+        clock=env.clock,
+        tz=s.tz,
+        apps=s.apps.by_name(),
+        sessions=sessions,
         dry_run=dry_run,
         logger=logger.bind(bot=bot.id, run_id=run_id),
     )
-    mark_started(env.db, audit, run_id, env.clock())
+    start_run(env.db, audit, run_id, env.clock())
+    if dry_run:
+        items.clear()  # a dry run starts from the real situation, not from an earlier dry run
     ctx.logger.info("run {} of {} started", run_id, bot.id)
     try:
-        summary.collected = items.add(bot.collect(ctx), run_id)
+        found: list[NewItem[Mapping[str, Any]]] = [
+            NewItem(n.reference, codec.encode(n.payload), n.priority, n.deadline) for n in bot.collect(ctx)
+        ]
+        summary.collected = items.add(found, run_id)
         pending = items.pending()
-        _process_all(env, bot, ctx, pending, summary, progress)
+        _process_all(env, bot, ctx, items, codec, pending, summary, progress)
         if bot.finalize is not None:
             summary.extra.update(bot.finalize(ctx, summary) or {})
-        summary.outcome = RunOutcome.SUCCEEDED_WITH_EXCEPTIONS if summary.exceptions else RunOutcome.SUCCEEDED
+        summary.outcome = RunStatus.SUCCEEDED_WITH_EXCEPTIONS if summary.exceptions else RunStatus.SUCCEEDED
     except AuditIntegrityError as exc:
-        summary.outcome, summary.error = RunOutcome.FAILED, str(exc)
+        summary.outcome, summary.error = RunStatus.FAILED, str(exc)
         ctx.logger.error("audit trail cannot be written; run stopped: {}", exc)
     except RpaError as exc:
-        summary.outcome, summary.error = RunOutcome.FAILED, str(exc)
+        summary.outcome, summary.error = RunStatus.FAILED, str(exc)
         ctx.logger.error("run failed: {}", exc)
     except Exception as exc:  # a bug in collect/finalize: the run fails, recorded with its traceback
-        summary.outcome, summary.error = RunOutcome.FAILED, f"[UNEXPECTED_ERROR] {type(exc).__name__}: {exc}"
+        summary.outcome, summary.error = RunStatus.FAILED, f"[UNEXPECTED_ERROR] {type(exc).__name__}: {exc}"
         ctx.logger.opt(exception=exc).error("run failed unexpectedly")
     finally:
-        browser.close_current()
+        if sessions is not None:
+            sessions.close_current()
     summary.duration_s = time.monotonic() - started
-    mark_finished(env.db, audit, run_id, summary.outcome, env.clock(), summary.as_dict(), summary.error)
+    finish_run(env.db, audit, run_id, summary.outcome, env.clock(), summary.as_dict(), summary.error)
     write_checkpoint(env, f"run {run_id} finished")
     ctx.logger.info("run {} finished: {}", run_id, summary.outcome)
     return summary
 
 
+class _TrailRecorder:
+    """``ctx.record``: one audit event in a transaction of its own."""
+
+    def __init__(self, db: Database, audit: AuditTrail) -> None:
+        self.db, self.audit = db, audit
+
+    def __call__(
+        self,
+        action: str,
+        target_type: str,
+        target_id: str,
+        *,
+        outcome: str = "ok",
+        details: Mapping[str, Any] | None = None,
+        evidence: Iterable[str] = (),
+    ) -> None:
+        with self.db.transaction() as s:
+            self.audit.record(
+                s, action, target_type, target_id, outcome=outcome, details=details, evidence=tuple(evidence)
+            )
+
+
+class _RunItems:
+    """``ctx.items``: the run's items, read-only, with their payloads decoded."""
+
+    def __init__(self, queue: WorkQueue, run_id: int, codec: PayloadCodec[Any]) -> None:
+        self.queue, self.run_id, self.codec = queue, run_id, codec
+
+    def collected(self) -> list[Item[Any]]:
+        return [_decoded(i, self.codec) for i in self.queue.collected_in(self.run_id)]
+
+
+def _decoded(item: Item[Mapping[str, Any]], codec: PayloadCodec[Any]) -> Item[Any]:
+    return replace(item, payload=codec.decode(item.payload, item.reference))
+
+
 def _process_all(
     env: RunEnvironment,
-    bot: Bot,
-    ctx: RunContext[Any],
-    pending: list[Item],
+    bot: Bot[Any, Any],
+    ctx: RunContext[Any, Any],
+    work_queue: WorkQueue,
+    codec: PayloadCodec[Any],
+    pending: list[Item[Mapping[str, Any]]],
     summary: RunSummary,
     progress: Progress | None,
 ) -> None:
     lock = threading.Lock()
     total = len(pending)
 
-    def work(item: Item) -> None:
-        state, retries = process_item(env, bot, ctx, item)
+    def work(item: Item[Mapping[str, Any]]) -> None:
+        state, retries = process_item(env, bot, ctx, work_queue, codec, item)
         with lock:
             summary.processed += 1
             summary.retries += retries
@@ -195,7 +240,7 @@ def _process_all(
         for item in pending:
             work(item)
         return
-    todo: queue.SimpleQueue[Item] = queue.SimpleQueue()
+    todo: queue.SimpleQueue[Item[Mapping[str, Any]]] = queue.SimpleQueue()
     for item in pending:
         todo.put(item)
     failures: list[BaseException] = []
@@ -212,7 +257,8 @@ def _process_all(
         except BaseException as exc:  # an audit failure: stop this lane, re-raised below
             failures.append(exc)
         finally:
-            ctx.browser.close_current()
+            if ctx.sessions is not None:
+                ctx.sessions.close_current()
 
     threads = [threading.Thread(target=lane, name=f"{bot.id}-lane-{n}") for n in range(lanes)]
     for t in threads:
@@ -223,13 +269,20 @@ def _process_all(
         raise failures[0]
 
 
-def process_item(env: RunEnvironment, bot: Bot, ctx: RunContext[Any], item: Item) -> tuple[ItemState, int]:
+def process_item(
+    env: RunEnvironment,
+    bot: Bot[Any, Any],
+    ctx: RunContext[Any, Any],
+    work_queue: WorkQueue,
+    codec: PayloadCodec[Any],
+    item: Item[Mapping[str, Any]],
+) -> tuple[ItemState, int]:
     """Work one item to a final state for this run; return it and the number of retries."""
-    rs, work_queue, retries = env.settings.run, ctx.items, 0
+    rs, retries = env.settings.run, 0
     while True:
         current = work_queue.start(item, ctx.run_id)
         try:
-            result = bot.process(ctx, current)
+            result = bot.process(ctx, _decoded(current, codec))
         except EffectUncertainError as exc:
             work_queue.finish(current, ItemState.NEEDS_REVIEW, error_code=exc.code, error_message=exc.message)
             return ItemState.NEEDS_REVIEW, retries

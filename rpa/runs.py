@@ -1,23 +1,96 @@
-"""Run records: create, claim, finish, and find the runs whose process died (interrupted)."""
+"""Run records, one owner: create, claim a fire, skip, start, finish, time out, close unstarted,
+record missed fires, detect interrupted runs, and read them back.
+
+Nothing else writes the ``runs`` table. Every change is audited in the same transaction. Writers that
+must share a transaction with other work (the scale-out's enqueueing) use :func:`add_run` with their
+own session.
+"""
 
 from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import psutil
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from rpa.audit.trail import AuditTrail
-from rpa.bot import RunOutcome
+from rpa.bot import RunStatus
+from rpa.errors import ConfigError
 from rpa.store.db import Database
 from rpa.store.models import Run
 
-PENDING, RUNNING = "pending", "running"
+Alive = Callable[[int | None, datetime | None], bool]
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """A run record as read (detached from the database)."""
+
+    id: int
+    bot: str
+    trigger: str
+    status: RunStatus
+    created_at: datetime
+    schedule: str | None = None
+    scheduled_for: datetime | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    pid: int | None = None
+    host: str | None = None
+    requested_by: str | None = None
+    dry_run: bool = False
+    summary: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+
+    @property
+    def exceptions(self) -> int:
+        """Items the run left for a person (business, application, needs review)."""
+        keys = ("business_exceptions", "application_exceptions", "needs_review")
+        return sum(int(self.summary.get(k, 0)) for k in keys)
+
+    @classmethod
+    def of(cls, run: Run) -> RunRecord:
+        return cls(
+            id=run.id, bot=run.bot, trigger=run.trigger, status=RunStatus(run.status),
+            created_at=run.created_at, schedule=run.schedule, scheduled_for=run.scheduled_for,
+            started_at=run.started_at, finished_at=run.finished_at, pid=run.pid, host=run.host,
+            requested_by=run.requested_by, dry_run=run.dry_run, summary=dict(run.summary or {}),
+            error=run.error,
+        )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Upstream:
+    """A chain rule: the run may start only if ``bot`` succeeded in ``[start, end)`` (``day`` names it)."""
+
+    bot: str
+    start: datetime
+    end: datetime
+    day: str
+
+
+def process_alive(pid: int | None, started_at: datetime | None) -> bool:
+    """True when ``pid`` is a live process that existed when the run started (not a recycled pid)."""
+    if pid is None or not psutil.pid_exists(pid):
+        return False
+    try:
+        proc = psutil.Process(pid)
+        if proc.status() == psutil.STATUS_ZOMBIE:  # killed, not yet reaped by its parent: it is dead
+            return False
+        created = proc.create_time()
+    except psutil.Error:
+        return False
+    return started_at is None or created <= started_at.timestamp() + 1
+
+
+# --- creating ----------------------------------------------------------------------------------------
 
 
 def add_run(
@@ -31,21 +104,13 @@ def add_run(
     scheduled_for: datetime | None = None,
     requested_by: str | None = None,
     dry_run: bool = False,
-    status: str = PENDING,
 ) -> Run:
-    """Insert a run record and its audit event in the caller's transaction (flushed: the unique
+    """Insert a pending run record and its audit event in the caller's transaction (flushed: the unique
     ``(schedule, scheduled_for)`` key is checked here, raising IntegrityError for a fire seen before)."""
     run = Run(
-        bot=bot,
-        trigger=trigger,
-        schedule=schedule,
-        scheduled_for=scheduled_for,
-        status=status,
-        dry_run=dry_run,
-        created_at=now,
-        requested_by=requested_by,
-        summary={},
-    )
+        bot=bot, trigger=trigger, schedule=schedule, scheduled_for=scheduled_for, status=RunStatus.PENDING,
+        dry_run=dry_run, created_at=now, requested_by=requested_by, summary={},
+    )  # fmt: skip
     s.add(run)
     s.flush()
     audit.record(
@@ -53,16 +118,9 @@ def add_run(
         "run.created",
         "run",
         str(run.id),
-        outcome=status if status != PENDING else "ok",
-        details={
-            "bot": bot,
-            "trigger": trigger,
-            "schedule": schedule,
-            "scheduled_for": scheduled_for,
-            "dry_run": dry_run,
-            "requested_by": requested_by,
-        },
-    )
+        details={"bot": bot, "trigger": trigger, "schedule": schedule, "scheduled_for": scheduled_for,
+                 "dry_run": dry_run, "requested_by": requested_by},
+    )  # fmt: skip
     return run
 
 
@@ -73,97 +131,285 @@ def create_run(
     *,
     trigger: str,
     now: datetime,
+    requested_by: str | None = None,
+    dry_run: bool = False,
+) -> int:
+    """Insert a pending run record (with its audit event) in a transaction of its own; return its id."""
+    with db.transaction() as s:
+        run = add_run(s, audit, bot, trigger=trigger, now=now, requested_by=requested_by, dry_run=dry_run)
+        return run.id
+
+
+def claim_fire(
+    db: Database,
+    audit: AuditTrail,
+    bot: str,
+    *,
+    trigger: str,
+    now: datetime,
     schedule: str | None = None,
     scheduled_for: datetime | None = None,
     requested_by: str | None = None,
-    dry_run: bool = False,
-    status: str = PENDING,
-) -> int:
-    """Insert a run record (with its audit event) in a transaction of its own; return its id."""
-    with db.transaction() as s:
-        return add_run(
-            s,
-            audit,
-            bot,
-            trigger=trigger,
-            now=now,
-            schedule=schedule,
-            scheduled_for=scheduled_for,
-            requested_by=requested_by,
-            dry_run=dry_run,
-            status=status,
-        ).id
+    coalesced: Sequence[tuple[int, datetime]] = (),
+    upstream: Upstream | None = None,
+    alive: Alive = process_alive,
+) -> RunRecord | None:
+    """Record the run of one fire, or None when this fire already has one (it never runs twice).
+
+    In the same transaction: the missed fires this run makes up for (``run.coalesced``), and the
+    rules that skip it at once: the chain's upstream bot has not succeeded (``skipped_upstream``),
+    or a run of the same bot is still alive (``skipped_already_running``).
+    """
+    try:
+        with db.transaction() as s:
+            run = add_run(
+                s, audit, bot, trigger=trigger, now=now, schedule=schedule, scheduled_for=scheduled_for,
+                requested_by=requested_by,
+            )  # fmt: skip
+            if coalesced:
+                audit.record(
+                    s,
+                    "run.coalesced",
+                    "run",
+                    str(run.id),
+                    details={"schedule": schedule, "missed_runs": [r for r, _ in coalesced],
+                             "missed_fires": [t for _, t in coalesced]},
+                )  # fmt: skip
+            blocked = _upstream_problem(s, upstream) if upstream else None
+            if blocked:
+                _skip(
+                    s,
+                    audit,
+                    run,
+                    RunStatus.SKIPPED_UPSTREAM,
+                    blocked,
+                    now,
+                    {"upstream": upstream and upstream.bot},
+                )
+            elif (holder := _live_run_of(s, bot, alive)) is not None:
+                reason = f"run {holder.id} of {bot} is still running (process {holder.pid})"
+                _skip(
+                    s, audit, run, RunStatus.SKIPPED_ALREADY_RUNNING, reason, now, {"running_run": holder.id}
+                )
+            return RunRecord.of(run)
+    except IntegrityError:
+        return None
 
 
-def mark_started(db: Database, audit: AuditTrail, run_id: int, now: datetime) -> None:
+def _skip(
+    s: Session,
+    audit: AuditTrail,
+    run: Run,
+    status: RunStatus,
+    reason: str,
+    now: datetime,
+    details: dict[str, Any],
+) -> None:
+    run.status, run.finished_at, run.error = status, now, reason
+    run.summary = {"run_id": run.id, "bot": run.bot, "outcome": str(status), "error": reason}
+    audit.record(
+        s, f"run.{status}", "run", str(run.id), outcome=str(status),
+        details={"bot": run.bot, "reason": reason, **details},
+    )  # fmt: skip
+
+
+def _upstream_problem(s: Session, up: Upstream) -> str | None:
+    runs = (
+        s.execute(
+            select(Run)
+            .where(Run.bot == up.bot, Run.created_at >= up.start, Run.created_at < up.end)
+            .order_by(Run.id.desc())
+        )
+        .scalars()
+        .all()
+    )
+    if any(RunStatus(r.status).succeeded for r in runs):
+        return None
+    last = f"its last run today, {runs[0].id}, is {runs[0].status}" if runs else "it has not run today"
+    return f"upstream bot {up.bot} has not succeeded on {up.day}: {last}"
+
+
+def _live_run_of(s: Session, bot: str, alive: Alive) -> Run | None:
+    host = socket.gethostname()
+    for run in s.execute(select(Run).where(Run.bot == bot, Run.status == RunStatus.RUNNING)).scalars():
+        # A run on another machine cannot be checked from here: it counts as alive.
+        if run.host not in (None, host) or alive(run.pid, run.started_at):
+            return run
+    return None
+
+
+def record_missed(
+    db: Database,
+    audit: AuditTrail,
+    bot: str,
+    schedule: str,
+    fires: Sequence[datetime],
+    now: datetime,
+    details: dict[str, Any] | None = None,
+) -> list[tuple[int, datetime]]:
+    """One ``missed`` run per fire of ``schedule`` not recorded yet; return (run id, fire) of the new ones."""
+    recorded: list[tuple[int, datetime]] = []
     with db.transaction() as s:
-        run = s.get_one(Run, run_id)
-        run.status, run.started_at, run.pid, run.host = RUNNING, now, os.getpid(), socket.gethostname()
+        known = set(
+            s.execute(
+                select(Run.scheduled_for).where(Run.schedule == schedule, Run.scheduled_for.in_(list(fires)))
+            ).scalars()
+        )
+        for instant in sorted(set(fires) - known):
+            late = int((now - instant).total_seconds())
+            run = Run(
+                bot=bot, trigger="schedule", schedule=schedule, scheduled_for=instant,
+                status=RunStatus.MISSED, dry_run=False, created_at=now, finished_at=now, summary={},
+                error=f"[RUN_MISSED] not started at {instant.isoformat()}: the scheduler was not running "
+                f"(handled {late}s late)",
+            )  # fmt: skip
+            s.add(run)
+            s.flush()
+            audit.record(
+                s, "run.missed", "run", str(run.id), outcome=str(RunStatus.MISSED),
+                details={"bot": bot, "schedule": schedule, "scheduled_for": instant, **(details or {})},
+            )  # fmt: skip
+            recorded.append((run.id, instant))
+    return recorded
+
+
+# --- the life of a run -------------------------------------------------------------------------------
+
+
+def start_run(db: Database, audit: AuditTrail, run_id: int, now: datetime) -> None:
+    """The run process took the run: ``running``, with its pid and host (to detect its death later)."""
+    with db.transaction() as s:
+        run = _get(s, run_id)
+        if RunStatus(run.status) != RunStatus.PENDING:
+            raise ConfigError(
+                f"run {run_id} of {run.bot} is {run.status}, not pending: a run record is executed once; "
+                f"start a new run with `rpa run {run.bot}`",
+                code="RUN_NOT_PENDING",
+            )
+        run.status, run.started_at, run.pid, run.host = (
+            RunStatus.RUNNING,
+            now,
+            os.getpid(),
+            socket.gethostname(),
+        )
         audit.record(s, "run.started", "run", str(run_id), details={"bot": run.bot, "pid": run.pid})
 
 
-def mark_finished(
+def finish_run(
     db: Database,
     audit: AuditTrail,
     run_id: int,
-    outcome: RunOutcome,
+    outcome: RunStatus,
     now: datetime,
     summary: dict[str, Any],
     error: str | None = None,
 ) -> None:
+    """Close the run with its outcome and summary."""
     with db.transaction() as s:
-        run = s.get_one(Run, run_id)
-        run.status, run.finished_at, run.summary, run.error = str(outcome), now, summary, error
+        run = _get(s, run_id)
+        run.status, run.finished_at, run.summary, run.error = outcome, now, summary, error
         audit.record(
-            s,
-            "run.finished",
-            "run",
-            str(run_id),
-            outcome=str(outcome),
+            s, "run.finished", "run", str(run_id), outcome=str(outcome),
             details={k: v for k, v in summary.items() if k != "error"} | {"error": error},
-        )
+        )  # fmt: skip
 
 
-def _process_alive(pid: int | None, started_at: datetime | None) -> bool:
-    if pid is None or not psutil.pid_exists(pid):
-        return False
-    try:
-        proc = psutil.Process(pid)
-        if proc.status() == psutil.STATUS_ZOMBIE:  # killed, not yet reaped by its parent: it is dead
-            return False
-        created = proc.create_time()
-    except psutil.Error:
-        return False
-    # A recycled pid belongs to a process created after our run started.
-    return started_at is None or created <= started_at.timestamp() + 1
+def time_out(
+    db: Database, audit: AuditTrail, run_id: int, now: datetime, *, timeout_s: float, pid: int | None
+) -> RunStatus:
+    """A run stopped for exceeding its timeout: ``failed`` with RUN_TIMEOUT unless it had finished."""
+    with db.transaction() as s:
+        run = _get(s, run_id)
+        if RunStatus(run.status).finished:
+            return RunStatus(run.status)
+        run.status, run.finished_at = RunStatus.FAILED, now
+        run.error = f"[RUN_TIMEOUT] the run exceeded its timeout of {timeout_s:g}s and was stopped"
+        audit.record(
+            s, "run.timed_out", "run", str(run.id), outcome=str(RunStatus.FAILED),
+            details={"bot": run.bot, "timeout_s": timeout_s, "pid": pid},
+        )  # fmt: skip
+        return RunStatus.FAILED
+
+
+def close_unstarted(
+    db: Database, audit: AuditTrail, run_id: int, now: datetime, error: str, details: dict[str, Any]
+) -> RunStatus:
+    """A run whose process never took it (did not start, or exited first): ``failed`` with ``error``."""
+    with db.transaction() as s:
+        run = _get(s, run_id)
+        if RunStatus(run.status) != RunStatus.PENDING:
+            return RunStatus(run.status)
+        run.status, run.finished_at, run.error = RunStatus.FAILED, now, error
+        audit.record(
+            s, "run.finished", "run", str(run.id), outcome=str(RunStatus.FAILED),
+            details={"bot": run.bot, "error": error, **details},
+        )  # fmt: skip
+        return RunStatus.FAILED
 
 
 def detect_interrupted(
-    db: Database,
-    audit: AuditTrail,
-    now: datetime,
-    bot: str | None = None,
-    alive: Callable[[int | None, datetime | None], bool] = _process_alive,
-) -> list[int]:
-    """Mark ``running`` runs of this host whose process is gone as ``interrupted``; return their ids."""
+    db: Database, audit: AuditTrail, now: datetime, bot: str | None = None, alive: Alive = process_alive
+) -> list[RunRecord]:
+    """Mark ``running`` runs of this host whose process is gone as ``interrupted``; return them."""
     host = socket.gethostname()
     marked = []
     with db.transaction() as s:
-        q = select(Run).where(Run.status == RUNNING)
+        q = select(Run).where(Run.status == RunStatus.RUNNING)
         if bot:
             q = q.where(Run.bot == bot)
         for run in s.execute(q).scalars():
             if run.host not in (None, host) or alive(run.pid, run.started_at):
                 continue
-            run.status, run.finished_at = str(RunOutcome.INTERRUPTED), now
+            run.status, run.finished_at = RunStatus.INTERRUPTED, now
             run.error = f"run process {run.pid} on {run.host} died before the run finished"
             audit.record(
-                s,
-                "run.interrupted",
-                "run",
-                str(run.id),
-                outcome=str(RunOutcome.INTERRUPTED),
+                s, "run.interrupted", "run", str(run.id), outcome=str(RunStatus.INTERRUPTED),
                 details={"bot": run.bot, "pid": run.pid},
-            )
-            marked.append(run.id)
+            )  # fmt: skip
+            marked.append(RunRecord.of(run))
     return marked
+
+
+# --- reading ----------------------------------------------------------------------------------------
+
+
+def get_run(db: Database, run_id: int) -> RunRecord:
+    with db.read() as s:
+        return RunRecord.of(_get(s, run_id))
+
+
+def find_run(db: Database, run_id: int) -> RunRecord | None:
+    with db.read() as s:
+        run = s.get(Run, run_id)
+        return RunRecord.of(run) if run is not None else None
+
+
+def list_runs(db: Database, *, bot: str | None = None, limit: int | None = 20) -> list[RunRecord]:
+    """Runs newest first (all of them when ``limit`` is None)."""
+    with db.read() as s:
+        q = select(Run).order_by(Run.id.desc())
+        if bot:
+            q = q.where(Run.bot == bot)
+        if limit is not None:
+            q = q.limit(limit)
+        return [RunRecord.of(r) for r in s.execute(q).scalars()]
+
+
+def last_run_per_schedule(db: Database, names: Sequence[str]) -> dict[str, RunRecord]:
+    found: dict[str, RunRecord] = {}
+    with db.read() as s:
+        for run in s.execute(
+            select(Run).where(Run.schedule.in_(list(names))).order_by(Run.id.desc())
+        ).scalars():
+            if run.schedule and run.schedule not in found:
+                found[run.schedule] = RunRecord.of(run)
+            if len(found) == len(names):
+                break
+    return found
+
+
+def _get(s: Session, run_id: int) -> Run:
+    run = s.get(Run, run_id)
+    if run is None:
+        raise ConfigError(f"there is no run {run_id}; `rpa runs list` shows the runs", code="RUN_UNKNOWN")
+    return run

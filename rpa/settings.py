@@ -72,6 +72,10 @@ class ApplicationsSettings(_Section):
     bank: LegacyAppSettings = LegacyAppSettings(url="http://127.0.0.1:8700/bank")
     docs: LegacyAppSettings = LegacyAppSettings(url="http://127.0.0.1:8700/docs")
 
+    def by_name(self) -> dict[str, LegacyAppSettings]:
+        """Each application's settings under its section name (what a run context offers a bot)."""
+        return {name: getattr(self, name) for name in type(self).model_fields}
+
 
 class MailSettings(_Section):
     host: str = Field("127.0.0.1", description="SMTP server")

@@ -14,9 +14,7 @@ Every transition is audited in the same transaction.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -24,61 +22,24 @@ from sqlalchemy.orm import Session
 
 from rpa.audit.trail import AuditTrail
 from rpa.errors import BusinessRuleError
+from rpa.items import EXCEPTION_STATES, OPEN_STATES, Item, ItemState, NewItem
 from rpa.store.db import Database
 from rpa.store.models import WorkItem
 
-
-class ItemState(StrEnum):
-    NEW = "new"
-    IN_PROGRESS = "in_progress"
-    DONE = "done"
-    BUSINESS_EXCEPTION = "business_exception"
-    RETRYING = "retrying"
-    APPLICATION_EXCEPTION = "application_exception"
-    NEEDS_REVIEW = "needs_review"
-    RESOLVED = "resolved"
-
-
-EXCEPTION_STATES = (ItemState.BUSINESS_EXCEPTION, ItemState.APPLICATION_EXCEPTION, ItemState.NEEDS_REVIEW)
 DRY_RUN_SUFFIX = ":dry-run"
-OPEN_STATES = (ItemState.NEW, ItemState.IN_PROGRESS, ItemState.RETRYING)
 
 
-@dataclass(frozen=True, slots=True)
-class NewItem:
-    """An item a bot found to do. ``reference`` is the business key (bank line id, dossier id, ...)."""
-
-    reference: str
-    payload: Mapping[str, Any] = field(default_factory=dict)
-    priority: int = 0
-    deadline: datetime | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Item:
-    """A frozen view of a work item handed to ``bot.process``."""
-
-    id: int
-    reference: str
-    payload: Mapping[str, Any]
-    attempts: int
-    priority: int
-    deadline: datetime | None
-    state: ItemState
-    error_code: str | None = None
-
-    @classmethod
-    def of(cls, row: WorkItem) -> Item:
-        return cls(
-            row.id,
-            row.reference,
-            dict(row.payload or {}),
-            row.attempts,
-            row.priority,
-            row.deadline,
-            ItemState(row.state),
-            row.error_code,
-        )
+def _item(row: WorkItem) -> Item[Mapping[str, Any]]:
+    return Item(
+        row.id,
+        row.reference,
+        dict(row.payload or {}),
+        row.attempts,
+        row.priority,
+        row.deadline,
+        ItemState(row.state),
+        row.error_code,
+    )
 
 
 class WorkQueue:
@@ -87,7 +48,7 @@ class WorkQueue:
     def __init__(self, db: Database, bot: str, audit: AuditTrail, clock: Callable[[], datetime]) -> None:
         self.db, self.bot, self.audit, self.clock = db, bot, audit, clock
 
-    def add(self, items: Iterable[NewItem], run_id: int) -> int:
+    def add(self, items: Iterable[NewItem[Mapping[str, Any]]], run_id: int) -> int:
         """Insert items not seen before (by reference); return how many were new."""
         added = 0
         with self.db.transaction() as s:
@@ -129,7 +90,7 @@ class WorkQueue:
         with self.db.transaction() as s:
             s.execute(delete(WorkItem).where(WorkItem.bot == self.bot))
 
-    def pending(self) -> list[Item]:
+    def pending(self) -> list[Item[Mapping[str, Any]]]:
         """Items to work on now: new, retrying, or left in progress by an interrupted run."""
         with self.db.read() as s:
             rows = (
@@ -143,9 +104,9 @@ class WorkQueue:
                 .scalars()
                 .all()
             )
-            return [Item.of(r) for r in rows]
+            return [_item(r) for r in rows]
 
-    def start(self, item: Item, run_id: int) -> Item:
+    def start(self, item: Item[Any], run_id: int) -> Item[Mapping[str, Any]]:
         with self.db.transaction() as s:
             row = self._row(s, item.id)
             resumed = row.state == ItemState.IN_PROGRESS
@@ -158,11 +119,11 @@ class WorkQueue:
                 self._target(row),
                 details={"attempt": row.attempts, "resumed": resumed},
             )
-            return Item.of(row)
+            return _item(row)
 
     def finish(
         self,
-        item: Item,
+        item: Item[Any],
         state: ItemState,
         *,
         result: Mapping[str, Any] | None = None,
@@ -221,7 +182,7 @@ class WorkQueue:
                 details={"resolution": resolution, "was": row.error_code},
             )
 
-    def collected_in(self, run_id: int) -> list[Item]:
+    def collected_in(self, run_id: int) -> list[Item[Mapping[str, Any]]]:
         """The items first collected by run ``run_id`` with their current state, in collection order."""
         with self.db.read() as s:
             rows = (
@@ -233,7 +194,7 @@ class WorkQueue:
                 .scalars()
                 .all()
             )
-            return [Item.of(r) for r in rows]
+            return [_item(r) for r in rows]
 
     def _row(self, s: Session, item_id: int) -> WorkItem:
         return s.execute(select(WorkItem).where(WorkItem.id == item_id)).scalar_one()
@@ -252,3 +213,9 @@ def exception_queue(db: Database, bot: str | None = None) -> list[WorkItem]:
         if bot:
             q = q.where(WorkItem.bot == bot)
         return list(s.execute(q.order_by(WorkItem.updated_at)).scalars().all())
+
+
+def items_of(db: Database, bot: str) -> list[WorkItem]:
+    """Every work item of ``bot`` (its dry-run namespace is ``<bot>:dry-run``), oldest first."""
+    with db.read() as s:
+        return list(s.execute(select(WorkItem).where(WorkItem.bot == bot).order_by(WorkItem.id)).scalars())

@@ -5,7 +5,6 @@ Every problem is reported at once, one line each: ``<file>: schedules.<name>.<ke
 
 from __future__ import annotations
 
-import importlib
 import re
 from datetime import UTC, date, datetime
 from typing import Any, Literal
@@ -175,26 +174,11 @@ def _lines(path: Any, where: str, exc: ValidationError) -> list[str]:
     return lines
 
 
-def known_bot_ids(settings: Settings) -> set[str]:
-    """Ids of the installed bots (``bots.ALL_BOTS``) and of the ``extra_bots`` references."""
-    from bots import ALL_BOTS
-
-    ids = {b.id for b in ALL_BOTS}
-    for ref in settings.extra_bots:
-        module_name, _, attr = ref.partition(":")
-        try:
-            ids.add(getattr(importlib.import_module(module_name), attr or "BOT").id)
-        except (ImportError, AttributeError) as exc:
-            raise ConfigError(f"extra_bots: cannot load {ref!r}: {exc}") from exc
-    return ids
+def schedules_by_name(settings: Settings, bot_ids: set[str]) -> dict[str, ScheduleSpec]:
+    return {s.name: s for s in load_schedules(settings, bot_ids)}
 
 
-def schedules_by_name(settings: Settings, bot_ids: set[str] | None = None) -> dict[str, ScheduleSpec]:
-    ids = known_bot_ids(settings) if bot_ids is None else bot_ids
-    return {s.name: s for s in load_schedules(settings, ids)}
-
-
-def find_schedule(settings: Settings, name: str, bot_ids: set[str] | None = None) -> ScheduleSpec:
+def find_schedule(settings: Settings, name: str, bot_ids: set[str]) -> ScheduleSpec:
     specs = schedules_by_name(settings, bot_ids)
     if name not in specs:
         names = ", ".join(sorted(specs)) or "none configured"

@@ -13,10 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from loguru import logger
-from sqlalchemy import select
 
-from rpa.bot import RunOutcome
-from rpa.store.models import Run
+from rpa import runs
 from scheduler.alerts import Alert
 from scheduler.config import ScheduleSpec
 from scheduler.dispatch import Dispatcher, FireResult
@@ -78,42 +76,5 @@ def record_missed(
     """One ``missed`` run per fire not recorded yet (paused fires are not missed: they were never due)."""
     if not spec.enabled:
         return []
-    recorded: list[tuple[int, datetime]] = []
-    with dispatcher.db.transaction() as s:
-        known = set(
-            s.execute(
-                select(Run.scheduled_for).where(Run.schedule == spec.name, Run.scheduled_for.in_(list(fires)))
-            ).scalars()
-        )
-        for instant in sorted(set(fires) - known):
-            run = Run(
-                bot=spec.bot,
-                trigger="schedule",
-                schedule=spec.name,
-                scheduled_for=instant,
-                status=str(RunOutcome.MISSED),
-                dry_run=False,
-                created_at=now,
-                finished_at=now,
-                summary={},
-                error=f"[RUN_MISSED] not started at {instant.isoformat()}: the scheduler was "
-                f"not running (handled {int((now - instant).total_seconds())}s late)",
-            )
-            s.add(run)
-            s.flush()
-            dispatcher.audit.record(
-                s,
-                "run.missed",
-                "run",
-                str(run.id),
-                outcome=str(RunOutcome.MISSED),
-                details={
-                    "bot": spec.bot,
-                    "schedule": spec.name,
-                    "scheduled_for": instant,
-                    "policy": spec.misfire,
-                    "grace_s": spec.grace_s,
-                },
-            )
-            recorded.append((run.id, instant))
-    return recorded
+    details = {"policy": spec.misfire, "grace_s": spec.grace_s}
+    return runs.record_missed(dispatcher.db, dispatcher.audit, spec.bot, spec.name, fires, now, details)

@@ -12,7 +12,7 @@ import os
 import signal
 import socket
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import UTC, datetime
 from types import FrameType
 from typing import Any
@@ -25,19 +25,18 @@ from loguru import logger
 from sqlalchemy import Engine, create_engine, event
 
 from rpa.audit.trail import AuditTrail
+from rpa.clock import utcnow
 from rpa.errors import RpaError
-from rpa.runner import utcnow
 from rpa.runs import detect_interrupted
 from rpa.settings import Settings
 from rpa.store.db import Database
-from rpa.store.models import Run
 from scheduler.alerts import Alert, Alerter
-from scheduler.config import ScheduleSpec, known_bot_ids, load_schedules
+from scheduler.config import ScheduleSpec, load_schedules
 from scheduler.dispatch import Dispatcher
 from scheduler.jobs import JOB_FUNC, FireExecutor, activate
 from scheduler.misfires import record_missed
 from scheduler.state import paused_schedules
-from scheduler.supervisor import CommandBuilder, Supervisor, run_command
+from scheduler.supervisor import CommandBuilder, Supervisor
 from scheduler.trigger import ScheduleTrigger
 
 LOCK_FILE, PID_FILE, JOBS_DB = "scheduler.lock", "scheduler.pid", "scheduler-jobs.db"
@@ -76,13 +75,16 @@ def serve(
     settings: Settings,
     db: Database,
     *,
+    bot_ids: Collection[str],
+    command: CommandBuilder,
     clock: Callable[[], datetime] | None = None,
     stop_event: threading.Event | None = None,
-    bot_ids: set[str] | None = None,
-    command: CommandBuilder = run_command,
     poll_s: float = 1.0,
 ) -> None:
-    """Run the scheduler until ``stop_event`` is set (or SIGTERM/SIGINT when none is given)."""
+    """Run the scheduler until ``stop_event`` is set (or SIGTERM/SIGINT when none is given).
+
+    ``bot_ids`` are the installed bots and ``command`` starts a run process: both come from the caller.
+    """
     lock = acquire_lock(settings)
     stop = stop_event or threading.Event()
     restore = _install_signals(stop) if stop_event is None else None
@@ -100,17 +102,18 @@ def _serve_locked(
     db: Database,
     clock: Callable[[], datetime],
     stop: threading.Event,
-    bot_ids: set[str] | None,
+    bot_ids: Collection[str],
     command: CommandBuilder,
     poll_s: float,
 ) -> None:
-    specs = load_schedules(settings, known_bot_ids(settings) if bot_ids is None else bot_ids)
+    specs = load_schedules(settings, set(bot_ids))
     audit = AuditTrail("system:scheduler", clock)
     alerter = Alerter(settings, db, clock, background=True)
     supervisor = Supervisor(settings, db, clock, alerter)
     dispatcher = Dispatcher(
         settings,
         db,
+        bot_ids=bot_ids,
         specs={s.name: s for s in specs},
         clock=clock,
         alerter=alerter,
@@ -125,15 +128,13 @@ def _serve_locked(
             socket.gethostname(),
             details={"pid": os.getpid(), "schedules": [sp.name for sp in specs]},
         )
-    for run_id in detect_interrupted(db, audit, clock()):
-        with db.read() as s:
-            run = s.get_one(Run, run_id)
+    for run in detect_interrupted(db, audit, clock()):
         alerter.notify(
             Alert(
                 "interrupted",
                 run.bot,
-                (run_id,),
-                f"run {run_id} of {run.bot} was interrupted: {run.error}; its items resume on the next run",
+                (run.id,),
+                f"run {run.id} of {run.bot} was interrupted: {run.error}; its items resume on the next run",
                 schedule=run.schedule,
             )
         )
@@ -261,26 +262,3 @@ def _install_signals(stop: threading.Event) -> Callable[[], None] | None:
             signal.signal(sig, old)
 
     return restore
-
-
-def main() -> None:
-    """``python -m scheduler.service``: the service on the settings of RPA_HOME (what ``rpa serve`` runs)."""
-    import sys
-
-    from rpa.log import configure_logging
-    from rpa.settings import load_settings
-
-    try:
-        settings = load_settings()
-        configure_logging(settings, terminal=True, component="scheduler")
-        db = Database(settings.database_url, echo=settings.database.echo)
-        if db.is_sqlite:
-            db.upgrade()
-        serve(settings, db)
-    except RpaError as exc:
-        print(f"error {exc}", file=sys.stderr)
-        sys.exit(2)
-
-
-if __name__ == "__main__":
-    main()

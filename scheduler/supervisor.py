@@ -11,7 +11,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -23,20 +22,16 @@ from loguru import logger
 
 import rpa
 from rpa.audit.trail import AuditTrail
-from rpa.bot import RunOutcome
-from rpa.runs import PENDING, RUNNING, detect_interrupted
+from rpa.bot import RunStatus
+from rpa.runs import close_unstarted, detect_interrupted, get_run, time_out
 from rpa.settings import Settings
 from rpa.store.db import Database
-from rpa.store.models import Run
 from scheduler.alerts import Alert, Alerter, Kind
 
+# How a run process is started: (bot, run id, trigger) -> argv. The caller (the ``rpa`` command) gives it.
 CommandBuilder = Callable[[str, int, str], list[str]]
 TERM_GRACE_S = 5.0  # after SIGTERM a run gets this long to exit before SIGKILL
-ALERTED = {str(RunOutcome.FAILED), str(RunOutcome.INTERRUPTED)}
-
-
-def run_command(bot: str, run_id: int, trigger: str) -> list[str]:
-    return [sys.executable, "-m", "rpa.cli", "run", bot, "--run-id", str(run_id), "--trigger", trigger]
+ALERTED = {RunStatus.FAILED, RunStatus.INTERRUPTED}
 
 
 def child_env(settings: Settings) -> dict[str, str]:
@@ -95,7 +90,7 @@ class Supervisor:
         trigger: str,
         timeout_s: float,
         schedule: str | None,
-        command: CommandBuilder = run_command,
+        command: CommandBuilder,
     ) -> RunProcess:
         log_path = self.settings.var_path / "runs" / str(run_id) / "process.log"
         log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -172,45 +167,21 @@ class Supervisor:
 
     def _finish(self, rp: RunProcess, returncode: int) -> str:
         now = self.clock()
-        with self.db.transaction() as s:
-            run = s.get_one(Run, rp.run_id)
-            status = run.status
-            if rp.term_sent is not None and status in (PENDING, RUNNING):
-                status = run.status = str(RunOutcome.FAILED)
-                run.finished_at = now
-                run.error = f"[RUN_TIMEOUT] the run exceeded its timeout of {rp.timeout_s:g}s and was stopped"
-                self.audit.record(
-                    s,
-                    "run.timed_out",
-                    "run",
-                    str(run.id),
-                    outcome=status,
-                    details={"bot": run.bot, "timeout_s": rp.timeout_s, "pid": rp.process.pid},
-                )
-            elif status == PENDING:
-                status = run.status = str(RunOutcome.FAILED)
-                run.finished_at = now
-                run.error = (
-                    f"[RUN_PROCESS_EXITED] the run process exited with code {returncode} before the "
-                    f"run started: {_tail(rp.log_path)} (full output: {rp.log_path})"
-                )
-                self.audit.record(
-                    s,
-                    "run.finished",
-                    "run",
-                    str(run.id),
-                    outcome=status,
-                    details={"bot": run.bot, "exit_code": returncode, "error": run.error},
-                )
-        if status == RUNNING:  # the process died mid-run: the kit's rule makes it interrupted
+        if rp.term_sent is not None:
+            status = time_out(self.db, self.audit, rp.run_id, now, timeout_s=rp.timeout_s, pid=rp.process.pid)
+        else:
+            error = (
+                f"[RUN_PROCESS_EXITED] the run process exited with code {returncode} before the "
+                f"run started: {_tail(rp.log_path)} (full output: {rp.log_path})"
+            )
+            status = close_unstarted(self.db, self.audit, rp.run_id, now, error, {"exit_code": returncode})
+        if status == RunStatus.RUNNING:  # the process died mid-run: the kit's rule makes it interrupted
             detect_interrupted(self.db, self.audit, now, bot=rp.bot)
-            with self.db.read() as s:
-                status = s.get_one(Run, rp.run_id).status
+        run = get_run(self.db, rp.run_id)
+        status = run.status
         logger.info("run {} of {} ended: {} (exit code {})", rp.run_id, rp.bot, status, returncode)
         if status in ALERTED:
-            with self.db.read() as s:
-                error = s.get_one(Run, rp.run_id).error or ""
-            kind: Kind = "failed" if status == RunOutcome.FAILED else "interrupted"
+            kind: Kind = "failed" if status == RunStatus.FAILED else "interrupted"
             if rp.term_sent is not None:
                 kind = "timed_out"
             self.alerter.notify(
@@ -218,11 +189,11 @@ class Supervisor:
                     kind,
                     rp.bot,
                     (rp.run_id,),
-                    f"run {rp.run_id} of {rp.bot} {status}: {error}",
+                    f"run {rp.run_id} of {rp.bot} {status}: {run.error or ''}",
                     schedule=rp.schedule,
                 )
             )
-        return status
+        return str(status)
 
 
 def _signal_group(proc: subprocess.Popen[bytes], sig: signal.Signals) -> None:

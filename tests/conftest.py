@@ -64,7 +64,7 @@ def run_cli(
     home: Path, *args: str, extra_bots: list[str] | None = None, timeout: float = 120, **env: str
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "rpa.cli", *args],
+        [sys.executable, "-m", "rpa_cli", *args],
         cwd=REPO,
         env=cli_env(home, extra_bots, **env),
         capture_output=True,

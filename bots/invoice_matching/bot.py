@@ -8,56 +8,34 @@ exception queue with their suggestions. ``finalize`` writes the reconciliation r
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from playwright.sync_api import Page
-
-from rpa.bot import RunContext, RunSummary
-from rpa.browser.login import LoginFlow
+from rpa.bot import Bot, RunContext, RunSummary, UiTarget
 from rpa.documents.statements import parse_statement
 from rpa.documents.statements.model import BankLine
 from rpa.errors import BusinessRuleError
-from rpa.workqueue import Item, ItemState, NewItem
+from rpa.items import Item, ItemState, NewItem
 
 from .config import InvoiceMatchingConfig
 from .matching import match_lines
-from .model import DecisionKind
+from .model import Decision, DecisionKind
 from .offline import write_decisions_csv
 from .open_items import read_open_items
 from .pages import BankLogin, BankStatements, ErpInvoices, ErpLogin
-from .payload import from_payload, to_payload
 from .report import totals, write_report
 
-Ctx = RunContext[InvoiceMatchingConfig]
+Ctx = RunContext[InvoiceMatchingConfig, Decision]
 MANUAL_STATUS = "Settled manually"
 
 
-def _page(ctx: Ctx) -> Page:
-    """This lane's page: each worker thread has its own browser (Playwright's sync API is thread-bound)."""
-    page: Page = ctx.browser.get().lane("main").page
-    return page
-
-
-def _today(ctx: Ctx) -> date:
-    return ctx.clock().astimezone(ctx.settings.tz).date()
-
-
-def collect(ctx: Ctx) -> list[NewItem]:
-    cfg, apps, page = ctx.config, ctx.settings.apps, _page(ctx)
-    today = _today(ctx)
-    bank = BankStatements(page, apps.bank.url)
-    bank_login = LoginFlow(BankLogin(), apps.bank)
+def collect(ctx: Ctx) -> list[NewItem[Decision]]:
+    # Each lane thread has its own browser session (Playwright's sync API is thread-bound): ctx.page().
+    cfg, page, today = ctx.config, ctx.page(), ctx.today()
     start = today - timedelta(days=cfg.lookback_days)
-
-    def fetch_statement() -> Any:
-        bank.open()
-        bank_login.ensure_logged_in(page)
-        bank.open()
-        return bank.download(start, today, cfg.statement_format, ctx.workdir, ctx.evidence)
-
-    statement_file = bank_login.run(page, fetch_statement)
+    bank = BankStatements(page, ctx.app("bank"))
+    statement_file = bank.download(start, today, cfg.statement_format, ctx.workdir, ctx.evidence)
     ctx.record(
         "bank.statement.downloaded",
         "statement",
@@ -67,9 +45,8 @@ def collect(ctx: Ctx) -> list[NewItem]:
     )
     lines: list[BankLine] = [ln for st in parse_statement(statement_file.path) for ln in st.lines]
 
-    erp = ErpInvoices(page, apps.erp.url)
-    erp_login = LoginFlow(ErpLogin(), apps.erp)
-    export = erp_login.run(page, lambda: erp.export_open_items(ctx.workdir, ctx.evidence))
+    erp = ErpInvoices(page, ctx.app("erp"))
+    export = erp.export_open_items(ctx.workdir, ctx.evidence)
     items, bad_rows = read_open_items(export.path)
     ctx.record(
         "erp.open_items.exported",
@@ -98,11 +75,11 @@ def collect(ctx: Ctx) -> list[NewItem]:
         )
     # Auto decisions first: they touch the ERP, and a person reviews the rest later anyway.
     rank = {DecisionKind.AUTO: 2, DecisionKind.SUGGESTED: 1, DecisionKind.EXCEPTION: 0}
-    return [NewItem(d.line_id, to_payload(d), priority=rank[d.kind]) for d in result.decisions]
+    return [NewItem(d.line_id, d, priority=rank[d.kind]) for d in result.decisions]
 
 
-def process(ctx: Ctx, item: Item) -> dict[str, Any]:
-    decision = from_payload(dict(item.payload))
+def process(ctx: Ctx, item: Item[Decision]) -> dict[str, Any]:
+    decision = item.payload
     ctx.record(
         "matching.decided",
         "bank_line",
@@ -120,17 +97,15 @@ def process(ctx: Ctx, item: Item) -> dict[str, Any]:
         raise BusinessRuleError(
             decision.explanation, code=decision.reason_code.value, item_key=decision.line_id
         )
-    page, apps = _page(ctx), ctx.settings.apps
-    lane = ctx.browser.get().lane("main")
-    lane.trace.restart()  # a failure's trace then shows this item's steps only
-    erp, login = ErpInvoices(page, apps.erp.url), LoginFlow(ErpLogin(), apps.erp)
+    ctx.session().lane("main").trace.restart()  # a failure's trace then shows this item's steps only
+    erp = ErpInvoices(ctx.page(), ctx.app("erp"))
     line = decision.line
     posted = []
     for alloc in decision.allocations:
         key = f"erp:payment:{line.line_id}:{alloc.invoice}"
 
         def in_erp(invoice: str = alloc.invoice) -> dict[str, Any] | None:
-            rows = login.run(page, lambda: erp.payments_with_reference(line.line_id))
+            rows = erp.payments_with_reference(line.line_id)
             amounts = [str(amount) for inv, amount in rows if inv == invoice]
             return {"invoice": invoice, "amounts": amounts} if amounts else None
 
@@ -140,7 +115,7 @@ def process(ctx: Ctx, item: Item) -> dict[str, Any]:
             found = in_erp(invoice)
             if found is not None:
                 return {**found, "already_in_erp": True}
-            open_amount, status = login.run(page, lambda: erp.invoice_state(invoice))
+            open_amount, status = erp.invoice_state(invoice)
             if status == MANUAL_STATUS or open_amount < amount:
                 raise BusinessRuleError(
                     f"invoice {invoice} changed since the export (status {status!r}, open {open_amount}); "
@@ -171,16 +146,16 @@ def process(ctx: Ctx, item: Item) -> dict[str, Any]:
 
 
 def finalize(ctx: Ctx, summary: RunSummary) -> dict[str, Any]:
-    rows = ctx.items.collected_in(ctx.run_id)
-    decisions = [from_payload(dict(r.payload)) for r in rows]
-    folder = ctx.settings.var_path / "reports" / ctx.bot_id / f"run-{ctx.run_id}"
+    rows = ctx.items.collected()
+    decisions = [r.payload for r in rows]
+    folder = ctx.report_dir
     folder.mkdir(parents=True, exist_ok=True)
     failed = [
         f"{r.reference}: {r.error_code}"
         for r in rows
         if r.state == ItemState.APPLICATION_EXCEPTION or r.error_code == "INVOICE_CHANGED_SINCE_EXPORT"
     ]
-    write_report(folder / "report.xlsx", decisions, today=_today(ctx), problems=failed)
+    write_report(folder / "report.xlsx", decisions, today=ctx.today(), problems=failed)
     write_decisions_csv(folder / "decisions.csv", decisions)
     ctx.record(
         "report.written",
@@ -197,3 +172,18 @@ def finalize(ctx: Ctx, summary: RunSummary) -> dict[str, Any]:
         "exception": t.counts[DecisionKind.EXCEPTION],
         "match_rate": round(t.match_rate, 4),
     }
+
+
+BOT: Bot[InvoiceMatchingConfig, Decision] = Bot(
+    id="invoice_matching",
+    title="Bank reconciliation",
+    config_model=InvoiceMatchingConfig,
+    collect=collect,
+    process=process,
+    finalize=finalize,
+    payload_type=Decision,
+    lanes=2,
+    uses_browser=True,
+    ui=(UiTarget("bank", (BankStatements,), BankLogin()), UiTarget("erp", (ErpInvoices,), ErpLogin())),
+    description="Downloads statements, reads open items, matches, posts confident matches in the ERP.",
+)

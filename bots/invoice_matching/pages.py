@@ -14,10 +14,9 @@ from playwright.sync_api import Page
 from rpa.audit.evidence import EvidenceStore
 from rpa.browser.dialogs import accept_dialog
 from rpa.browser.downloads import DownloadedFile, download
-from rpa.browser.login import fill_secret, totp_code
-from rpa.browser.page_object import PageObject
+from rpa.browser.login import LoginFlow, fill_secret, totp_code
+from rpa.browser.page_object import PageObject, posts, reads
 from rpa.browser.preflight import Screen
-from rpa.browser.retry import goto
 from rpa.errors import BusinessRuleError, LegacyUiError
 from rpa.settings import LegacyAppSettings
 
@@ -74,25 +73,22 @@ class BankStatements(PageObject):
             "download": "#statement-submit"}),
     )  # fmt: skip
 
-    def __init__(self, page: Page, base_url: str) -> None:
-        super().__init__(page)
-        self.base_url = base_url.rstrip("/")
+    def __init__(self, page: Page, app: LegacyAppSettings) -> None:
+        super().__init__(page, LoginFlow(BankLogin(), app))
+        self.base_url = app.url.rstrip("/")
 
-    def open(self) -> None:
-        with self.step("open statements", "#statement-from"):
-            goto(self.page, f"{self.base_url}/statements")
-            self.page.locator("#statement-from").or_(self.page.locator("form[name=login]")).first.wait_for()
-
+    @reads("download statement", "#statement-submit")
     def download(
         self, start: date, end: date, fmt: str, workdir: Path, evidence: EvidenceStore
     ) -> DownloadedFile:
-        with self.step("download statement", "#statement-submit"):
-            self.page.get_by_label("From").fill(f"{start:%d/%m/%Y}")
-            self.page.get_by_label("To").fill(f"{end:%d/%m/%Y}")
-            self.page.get_by_label("Format").select_option(fmt)
-            return download(
-                self.page, lambda: self.page.get_by_role("button", name="Download").click(), workdir, evidence
-            )
+        """The statement of ``start``..``end`` in ``fmt`` (camt053, mt940, ofx, csv), kept as evidence."""
+        self.goto(f"{self.base_url}/statements")
+        self.page.get_by_label("From").fill(f"{start:%d/%m/%Y}")
+        self.page.get_by_label("To").fill(f"{end:%d/%m/%Y}")
+        self.page.get_by_label("Format").select_option(fmt)
+        return download(
+            self.page, lambda: self.page.get_by_role("button", name="Download").click(), workdir, evidence
+        )
 
 
 # --- ERP --------------------------------------------------------------------------------------------
@@ -128,69 +124,58 @@ class ErpInvoices(PageObject):
                                                  "next page": "#page-next"}),
     )  # fmt: skip
 
-    def __init__(self, page: Page, base_url: str) -> None:
-        super().__init__(page)
-        self.base_url = base_url.rstrip("/")
+    def __init__(self, page: Page, app: LegacyAppSettings) -> None:
+        super().__init__(page, LoginFlow(ErpLogin(), app))
+        self.base_url = app.url.rstrip("/")
 
+    @reads("export open items", "#export-xlsx")
     def export_open_items(self, workdir: Path, evidence: EvidenceStore) -> DownloadedFile:
-        with self.step("export open items", "#export-xlsx"):
-            goto(self.page, f"{self.base_url}/export")
-            if ErpLogin().is_login_page(self.page):
-                return _relogin_needed(self.page)
-            return download(self.page, lambda: self.page.locator("#export-xlsx").click(), workdir, evidence)
+        self.goto(f"{self.base_url}/export")
+        return download(self.page, lambda: self.page.locator("#export-xlsx").click(), workdir, evidence)
 
+    @reads("open invoice {number}", "#invoice-open-amount")
     def invoice_state(self, number: str) -> tuple[Decimal, str]:
-        """The invoice's open amount and status as the ERP shows them now."""
-        with self.step(f"open invoice {number}", "#invoice-open-amount"):
-            goto(self.page, f"{self.base_url}/invoice/{number}")
-            if ErpLogin().is_login_page(self.page):
-                _relogin_needed(self.page)
-            open_amount = parse_money(self.page.locator("#invoice-open-amount").inner_text())
-            return open_amount, self.page.locator("#invoice-status").inner_text().strip()
+        """The invoice's open amount and status as the ERP shows them now (the invoice page stays open)."""
+        self.goto(f"{self.base_url}/invoice/{number}")
+        open_amount = parse_money(self.page.locator("#invoice-open-amount").inner_text())
+        return open_amount, self.page.locator("#invoice-status").inner_text().strip()
 
+    @reads("search payments journal", "#payments-table")
     def payments_with_reference(self, bank_reference: str) -> list[tuple[str, Decimal]]:
         """(invoice, amount) of every payment recorded with ``bank_reference`` (the payments journal)."""
-        with self.step("search payments journal", "#payments-table"):
-            # The journal's search form is a GET form: asking by URL saves a page load per check.
-            goto(self.page, f"{self.base_url}/payments?{urlencode({'bank_reference': bank_reference})}")
-            if ErpLogin().is_login_page(self.page):
-                _relogin_needed(self.page)
-            self.page.locator("#payments-count").wait_for()
-            rows = self.page.locator("#payments-table tr:has(td)")
-            found = []
-            for n in range(rows.count()):
-                cells = rows.nth(n).locator("td").all_inner_texts()
-                if len(cells) >= 5 and cells[4].strip() == bank_reference:
-                    found.append((cells[1].strip(), parse_money(cells[3])))
-            return found
+        # The journal's search form is a GET form: asking by URL saves a page load per check.
+        self.goto(f"{self.base_url}/payments?{urlencode({'bank_reference': bank_reference})}")
+        self.page.locator("#payments-count").wait_for()
+        rows = self.page.locator("#payments-table tr:has(td)")
+        found = []
+        for n in range(rows.count()):
+            cells = rows.nth(n).locator("td").all_inner_texts()
+            if len(cells) >= 5 and cells[4].strip() == bank_reference:
+                found.append((cells[1].strip(), parse_money(cells[3])))
+        return found
 
+    @posts("record payment on {number}", "#pay-submit")
     def record_payment(self, number: str, amount: Decimal, day: date, bank_reference: str) -> None:
         """Fill and submit the record-payment form of the invoice page currently open; confirm the dialog."""
-        with self.step(f"record payment on {number}", "#pay-submit"):
-            self.page.get_by_label("Amount", exact=True).fill(french_amount(amount))
-            self.page.get_by_label("Payment date").fill(f"{day:%d/%m/%Y}")
-            self.page.get_by_label("Bank reference").fill(bank_reference)
-            accept_dialog(
-                self.page,
-                lambda: self.page.get_by_role("button", name="Record payment").click(),
-                f"Record this payment on invoice {number}",
+        self.page.get_by_label("Amount", exact=True).fill(french_amount(amount))
+        self.page.get_by_label("Payment date").fill(f"{day:%d/%m/%Y}")
+        self.page.get_by_label("Bank reference").fill(bank_reference)
+        accept_dialog(
+            self.page,
+            lambda: self.page.get_by_role("button", name="Record payment").click(),
+            f"Record this payment on invoice {number}",
+        )
+        outcome = self.page.get_by_role("status").or_(self.page.locator("span.error[role=alert]")).first
+        outcome.wait_for()
+        errors = self.page.locator("span.error[role=alert]").all_inner_texts()
+        if errors:
+            raise BusinessRuleError(
+                f"the ERP refused the payment on {number}: {' / '.join(errors)}",
+                code="ERP_VALIDATION_REFUSED",
+                item_key=number,
             )
-            outcome = self.page.get_by_role("status").or_(self.page.locator("span.error[role=alert]")).first
-            outcome.wait_for()
-            errors = self.page.locator("span.error[role=alert]").all_inner_texts()
-            if errors:
-                raise BusinessRuleError(
-                    f"the ERP refused the payment on {number}: {' / '.join(errors)}",
-                    code="ERP_VALIDATION_REFUSED",
-                    item_key=number,
-                )
-            if "recorded" not in outcome.inner_text():
-                raise LegacyUiError(
-                    f"no confirmation after recording a payment on {number}: {outcome.inner_text()!r}",
-                    code="LEGACY_UI_UNEXPECTED_TEXT",
-                )
-
-
-def _relogin_needed(page: Page) -> DownloadedFile:
-    # Raised inside a step so LoginFlow.run logs in again and repeats the action once.
-    raise LegacyUiError(f"session expired: {page.url} shows the login page", code="LEGACY_SESSION_EXPIRED")
+        if "recorded" not in outcome.inner_text():
+            raise LegacyUiError(
+                f"no confirmation after recording a payment on {number}: {outcome.inner_text()!r}",
+                code="LEGACY_UI_UNEXPECTED_TEXT",
+            )

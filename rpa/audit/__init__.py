@@ -1,15 +1,5 @@
-"""The audit trail: append-only hash-chained events, signed checkpoints, verification, evidence."""
+"""The audit trail: append-only hash-chained events, signed checkpoints, verification, evidence.
 
-from rpa.audit.evidence import EvidenceStore
-from rpa.audit.trail import AuditTrail, EventRecord, canonical_event, event_hash
-from rpa.audit.verify import VerifyReport, verify_chain
-
-__all__ = [
-    "AuditTrail",
-    "EventRecord",
-    "EvidenceStore",
-    "VerifyReport",
-    "canonical_event",
-    "event_hash",
-    "verify_chain",
-]
+Import the submodule you need (``rpa.audit.trail``, ``rpa.audit.evidence``, ...): this package
+loads nothing itself, so a pure module can use the evidence store without the database.
+"""

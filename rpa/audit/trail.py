@@ -18,6 +18,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from rpa.audit.redact import sanitize
+from rpa.clock import utcnow
 from rpa.errors import AuditIntegrityError
 from rpa.store.models import AuditEvent, AuditHead
 
@@ -79,7 +80,7 @@ class AuditTrail:
 
     def __init__(self, actor: str, clock: Clock | None = None) -> None:
         self.actor = actor
-        self._clock = clock or (lambda: datetime.now(UTC))
+        self._clock = clock or utcnow
 
     def as_actor(self, actor: str) -> AuditTrail:
         return AuditTrail(actor, self._clock)

@@ -129,3 +129,15 @@ def verify_chain(session: Session, checkpoints: Iterable[Checkpoint] = ()) -> Ve
 
 def _as_dict(raw: AuditEvent | dict[str, object]) -> dict[str, object]:
     return raw if isinstance(raw, dict) else {c: getattr(raw, c) for c in EVENT_FIELDS}
+
+
+def read_events(session: Session, *, action_prefix: str = "") -> list[dict[str, object]]:
+    """Events in order (details and evidence decoded) whose action starts with ``action_prefix``."""
+    found = []
+    for row in _rows(session):
+        if row.action.startswith(action_prefix):
+            event = _as_dict(row)
+            event["details"] = json.loads(str(event["details"]))
+            event["evidence"] = json.loads(str(event["evidence"]))
+            found.append(event)
+    return found

@@ -52,6 +52,12 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
+class SessionExpiredError(LegacyUiError):
+    """The application shows its login form where a screen was expected: log in again, no evidence needed."""
+
+    code = "LEGACY_SESSION_EXPIRED"
+
+
 def says_maintenance(page: Page) -> bool:
     """True when the page's title or main headings announce maintenance or unavailability."""
     try:
@@ -130,6 +136,8 @@ def step(page: Page, name: str, selector: str | None = None) -> Iterator[None]:
     """
     try:
         yield
+    except SessionExpiredError:
+        raise  # expected now and then; the login flow handles it
     except ApplicationError as exc:
         exc.details.setdefault("url", _url(page))
         exc.details.setdefault("step", name)

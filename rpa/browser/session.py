@@ -14,6 +14,7 @@ import threading
 import weakref
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
@@ -166,3 +167,15 @@ class BrowserSession:
         if self._playwright is not None:
             self._playwright.stop()
             self._playwright = None
+
+
+def run_browser_edges(settings: BrowserSettings) -> dict[str, Any]:
+    """The ``RunEnvironment`` edges of a run that uses the browser: one session per worker thread,
+    opened on first use with the run's workdir and evidence store, closed by that thread."""
+
+    def open_session(workdir: Path, evidence: EvidenceStore) -> BrowserSession:
+        session = BrowserSession(settings, workdir=workdir, evidence=evidence)
+        session.start()
+        return session
+
+    return {"browser_factory": open_session, "browser_close": BrowserSession.close}

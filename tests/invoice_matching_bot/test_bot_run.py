@@ -101,7 +101,7 @@ def test_killed_run_then_rerun_never_duplicates_a_payment(
     home: Path, server: RunningServer, tmp_path: Path
 ) -> None:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "rpa.cli", "run", "invoice_matching"],
+        [sys.executable, "-m", "rpa_cli", "run", "invoice_matching"],
         cwd=REPO,
         env=cli_env(home, **_env(server)),
         stdout=subprocess.DEVNULL,

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from rpa.bot import Bot, RunContext
 from rpa.errors import ApplicationError, BusinessRuleError, CredentialsRefusedError
-from rpa.workqueue import Item, NewItem
+from rpa.items import Item, NewItem
 
 
 class MixedConfig(BaseModel):

@@ -25,7 +25,7 @@ def test_killed_run_resumes_without_repeating_an_effect(rpa_home: Path, tmp_path
     _configure(rpa_home, target, flag, marker)
     flag.write_text("once")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "rpa.cli", "run", "effects"],
+        [sys.executable, "-m", "rpa_cli", "run", "effects"],
         cwd=REPO,
         env=cli_env(rpa_home, BOTS),
         stdout=subprocess.PIPE,

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from rpa.audit.trail import AuditTrail
 from rpa.audit.verify import verify_chain
-from rpa.bot import RunOutcome
+from rpa.bot import RunStatus
 from rpa.runner import RunEnvironment, execute_run
 from rpa.runs import create_run
 from rpa.settings import Settings
@@ -33,7 +33,7 @@ def test_run_goes_on_through_every_kind_of_failure(settings: Settings, db: Datab
     sleeps: list[float] = []
     run_id, summary = _run(settings, db, sleeps)
 
-    assert summary.outcome == RunOutcome.SUCCEEDED_WITH_EXCEPTIONS
+    assert summary.outcome == RunStatus.SUCCEEDED_WITH_EXCEPTIONS
     assert (summary.collected, summary.processed) == (12, 12)
     assert summary.done == 6  # 3 ok + 3 transient that succeeded on the 2nd attempt
     assert summary.business_exceptions == 3
@@ -88,7 +88,7 @@ def test_a_second_run_does_not_redo_finished_items(settings: Settings, db: Datab
     _run(settings, db, [])
     _, again = _run(settings, db, [])
     assert again.collected == 0 and again.processed == 0
-    assert again.outcome == RunOutcome.SUCCEEDED
+    assert again.outcome == RunStatus.SUCCEEDED
 
 
 def test_refused_credentials_stop_the_run_after_one_try(settings: Settings, db: Database) -> None:
@@ -96,7 +96,7 @@ def test_refused_credentials_stop_the_run_after_one_try(settings: Settings, db: 
 
     run_id = create_run(db, AuditTrail("user:test"), "refused", trigger="manual", now=_now())
     summary = execute_run(RunEnvironment(settings=settings, db=db), REFUSED_BOT, MixedConfig(items=2), run_id)
-    assert summary.outcome == RunOutcome.FAILED and "LEGACY_LOGIN_REFUSED" in (summary.error or "")
+    assert summary.outcome == RunStatus.FAILED and "LEGACY_LOGIN_REFUSED" in (summary.error or "")
     with db.read() as s:
         tried = s.execute(
             select(WorkItem.reference, WorkItem.attempts, WorkItem.state).where(WorkItem.attempts > 0)

@@ -22,9 +22,12 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from rpa.settings import Settings, load_settings
+from rpa_cli.wiring import run_command
 from tests.conftest import REPO, cli_env
 
 TEST_BOTS = ["tests.kit.sample_bots:EFFECT_BOT", "tests.kit.sample_bots:MIXED_BOT"]
+BOT_IDS = frozenset({"effects", "mixed"})  # what the rpa command's wiring tells the scheduler
+RUN = run_command  # how it starts a run process
 
 
 @dataclass
@@ -149,10 +152,8 @@ def webhook() -> Iterator[Webhook]:
 
 # --- the scheduler as a separate process -----------------------------------------------------------------
 def scheduler_command() -> list[str]:
-    """``rpa serve`` once the CLI has it; until then the same service through its module entry point."""
-    if '@app.command("serve")' in (REPO / "rpa" / "cli.py").read_text():
-        return [sys.executable, "-m", "rpa.cli", "serve"]
-    return [sys.executable, "-m", "scheduler.service"]
+    """``rpa serve``: the scheduler service as operations start it."""
+    return [sys.executable, "-m", "rpa_cli", "serve"]
 
 
 def start_scheduler(home: Path, log: Path) -> subprocess.Popen[bytes]:

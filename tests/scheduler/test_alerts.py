@@ -12,6 +12,8 @@ from rpa.store.db import Database
 from rpa.store.models import AuditEvent, Run
 from scheduler import commands
 from tests.scheduler.conftest import (
+    BOT_IDS,
+    RUN,
     EffectFiles,
     SmtpServer,
     Webhook,
@@ -40,7 +42,7 @@ def test_a_run_over_its_timeout_is_killed_failed_and_alerted(
     write_schedules(rpa_home, SCHEDULE)
     effects.pause_flag.write_text("hang")  # the run hangs after e3 and never ends by itself
 
-    run_id, status = commands.trigger(settings, db, "fx", "alice")
+    run_id, status = commands.trigger(settings, db, BOT_IDS, RUN, "fx", "alice")
 
     assert status == "failed"
     with db.read() as s:
@@ -75,7 +77,7 @@ def test_alerts_that_cannot_be_delivered_are_audited_and_never_crash(
     # A bot config the run process refuses: the run fails before it starts.
     (rpa_home / "config" / "bots" / "effects.toml").write_text('target = "/tmp/x"\nitems = "many"\n')
 
-    run_id, status = commands.trigger(settings, db, "fx", "alice")
+    run_id, status = commands.trigger(settings, db, BOT_IDS, RUN, "fx", "alice")
 
     assert status == "failed"
     with db.read() as s:

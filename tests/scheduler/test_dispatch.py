@@ -13,15 +13,15 @@ from pathlib import Path
 from sqlalchemy import select
 
 from rpa.audit.trail import AuditTrail
-from rpa.bot import RunOutcome
-from rpa.runs import create_run, mark_finished
+from rpa.bot import RunStatus
+from rpa.runs import create_run, finish_run, start_run
 from rpa.settings import Settings
 from rpa.store.db import Database
 from rpa.store.models import AuditEvent, Run
 from scheduler import commands
 from scheduler.dispatch import FireResult, fire
 from tests.conftest import REPO, cli_env
-from tests.scheduler.conftest import TEST_BOTS, EffectFiles, wait_for, write_schedules
+from tests.scheduler.conftest import BOT_IDS, RUN, TEST_BOTS, EffectFiles, wait_for, write_schedules
 
 SCHEDULES = """
 [schedules.fx]
@@ -54,7 +54,10 @@ def test_a_fire_delivered_twice_at_once_makes_one_run(
     when = datetime(2026, 3, 2, 7, 0, tzinfo=UTC)
     results: list[FireResult] = []
     threads = [
-        threading.Thread(target=lambda: results.append(fire(settings, db, "fx", when))) for _ in range(2)
+        threading.Thread(
+            target=lambda: results.append(fire(settings, db, "fx", when, bot_ids=BOT_IDS, command=RUN))
+        )
+        for _ in range(2)
     ]
     for t in threads:
         t.start()
@@ -67,7 +70,7 @@ def test_a_fire_delivered_twice_at_once_makes_one_run(
     assert len(events(db, "run.created")) == 1
     assert sorted(effects.lines()) == [f"target:e{n}" for n in range(1, 6)]
     # Delivered again later (a restart replaying the same fire): still nothing new.
-    assert fire(settings, db, "fx", when).status == "duplicate"
+    assert fire(settings, db, "fx", when, bot_ids=BOT_IDS, command=RUN).status == "duplicate"
     assert len(runs(db)) == 1
 
 
@@ -78,9 +81,10 @@ def test_reminders_do_not_run_on_a_day_the_reconciliation_failed(
     now = datetime.now(UTC)
     audit = AuditTrail("user:test")
     upstream = create_run(db, audit, "mixed", trigger="schedule", now=now - timedelta(minutes=1))
-    mark_finished(db, audit, upstream, RunOutcome.FAILED, now, {}, "ERP down")
+    start_run(db, audit, upstream, now)
+    finish_run(db, audit, upstream, RunStatus.FAILED, now, {}, "ERP down")
 
-    blocked = fire(settings, db, "reminders", now)
+    blocked = fire(settings, db, "reminders", now, bot_ids=BOT_IDS, command=RUN)
 
     assert blocked.status == "skipped_upstream"
     assert "upstream bot mixed has not succeeded" in (blocked.error or "")
@@ -91,15 +95,19 @@ def test_reminders_do_not_run_on_a_day_the_reconciliation_failed(
 
     # Once the reconciliation succeeded the same day, the next fire runs.
     again = create_run(db, audit, "mixed", trigger="manual", now=now)
-    mark_finished(db, audit, again, RunOutcome.SUCCEEDED_WITH_EXCEPTIONS, now, {})
-    assert fire(settings, db, "reminders", now + timedelta(seconds=1)).status == "succeeded"
+    start_run(db, audit, again, now)
+    finish_run(db, audit, again, RunStatus.SUCCEEDED_WITH_EXCEPTIONS, now, {})
+    assert (
+        fire(settings, db, "reminders", now + timedelta(seconds=1), bot_ids=BOT_IDS, command=RUN).status
+        == "succeeded"
+    )
     assert len(effects.lines()) == 5
 
 
 def _start_hanging_run(rpa_home: Path, effects: EffectFiles) -> subprocess.Popen[bytes]:
     effects.pause_flag.write_text("hang")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "rpa.cli", "run", "effects"],
+        [sys.executable, "-m", "rpa_cli", "run", "effects"],
         cwd=REPO,
         env=cli_env(rpa_home, TEST_BOTS),
         stdout=subprocess.DEVNULL,
@@ -115,7 +123,7 @@ def test_manual_trigger_while_the_bot_runs_is_skipped(
     write_schedules(rpa_home, SCHEDULES)
     proc = _start_hanging_run(rpa_home, effects)
     try:
-        run_id, status = commands.trigger(settings, db, "fx", "alice")
+        run_id, status = commands.trigger(settings, db, BOT_IDS, RUN, "fx", "alice")
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait()
@@ -133,19 +141,22 @@ def test_manual_trigger_while_the_bot_runs_is_skipped(
 
 def test_pause_and_resume_are_persisted_and_audited(settings: Settings, db: Database, rpa_home: Path) -> None:
     write_schedules(rpa_home, SCHEDULES)
-    assert commands.pause(settings, db, "fx", "bob") is True
-    assert commands.pause(settings, db, "fx", "bob") is False  # already paused: no second event
+    assert commands.pause(settings, db, BOT_IDS, "fx", "bob") is True
+    assert commands.pause(settings, db, BOT_IDS, "fx", "bob") is False  # already paused: no second event
 
-    rows = {r["name"]: r for r in commands.schedule_rows(settings, db)}
+    rows = {r["name"]: r for r in commands.schedule_rows(settings, db, BOT_IDS)}
     assert rows["fx"]["paused"] is True and rows["fx"]["next"] == []
     assert rows["reminders"]["paused"] is False and len(rows["reminders"]["next"]) == 3
     assert rows["reminders"]["next"][0].endswith("09:00 UTC")
-    assert fire(settings, db, "fx", datetime(2026, 3, 3, 7, tzinfo=UTC)).status == "paused"
+    assert (
+        fire(settings, db, "fx", datetime(2026, 3, 3, 7, tzinfo=UTC), bot_ids=BOT_IDS, command=RUN).status
+        == "paused"
+    )
     assert runs(db) == []
 
-    assert commands.resume(settings, db, "fx", "carol") is True
+    assert commands.resume(settings, db, BOT_IDS, "fx", "carol") is True
     assert [(e.action, e.actor) for e in events(db, "schedule.paused") + events(db, "schedule.resumed")] == [
         ("schedule.paused", "user:bob"),
         ("schedule.resumed", "user:carol"),
     ]
-    assert {r["name"]: r for r in commands.schedule_rows(settings, db)}["fx"]["paused"] is False
+    assert {r["name"]: r for r in commands.schedule_rows(settings, db, BOT_IDS)}["fx"]["paused"] is False

@@ -20,6 +20,8 @@ from rpa.store.models import AuditEvent, Run
 from scheduler.service import serve
 from tests.conftest import run_cli
 from tests.scheduler.conftest import (
+    BOT_IDS,
+    RUN,
     TEST_BOTS,
     EffectFiles,
     start_scheduler,
@@ -85,11 +87,20 @@ misfire = "skip"
     # The service last ran three days ago (its clock says so): the jobs' next fires are stored from then.
     already_stopped = threading.Event()
     already_stopped.set()
-    serve(settings, db, clock=lambda: now - timedelta(days=3), stop_event=already_stopped)
+    serve(
+        settings,
+        db,
+        bot_ids=BOT_IDS,
+        command=RUN,
+        clock=lambda: now - timedelta(days=3),
+        stop_event=already_stopped,
+    )
     assert _runs(db) == []
 
     stop = threading.Event()
-    service = threading.Thread(target=serve, args=(settings, db), kwargs={"stop_event": stop})
+    service = threading.Thread(
+        target=serve, args=(settings, db), kwargs={"stop_event": stop, "bot_ids": BOT_IDS, "command": RUN}
+    )
     service.start()
     try:
 

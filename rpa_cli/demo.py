@@ -1,6 +1,6 @@
 """``rpa demo``: start the legacy applications, run every bot once through the scheduler's dispatch, report.
 
-Part of the composition root (with ``rpa.cli``): the only product code that starts ``legacy_apps``.
+The only product code that starts ``legacy_apps``.
 """
 
 from __future__ import annotations
@@ -12,20 +12,35 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import httpx
-from rich.console import Console
-from rich.table import Table
-from sqlalchemy import select
+import typer
 
-from rpa.audit.checkpoints import CheckpointStore
-from rpa.audit.verify import verify_chain
-from rpa.settings import Settings, load_settings
-from rpa.store.db import Database
-from rpa.store.models import Run
+from rpa_cli import wiring
+from rpa_cli.output import out
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from rpa.settings import Settings
+    from rpa.store.db import Database
 
 PLANNED_BOTS = ("invoice_matching", "document_check", "client_reminders")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("demo")(demo)
+
+
+def demo(
+    seed: Annotated[int, typer.Option(help="Seed of the legacy applications' data")] = 42,
+    lines: Annotated[int, typer.Option(help="Bank lines in the generated statements")] = 300,
+) -> None:
+    """Start the legacy apps, run every bot once through the scheduler's dispatch, print what happened."""
+    from bots import ALL_BOTS
+
+    if not run_demo(out(), list(ALL_BOTS), seed=seed, lines=lines):
+        raise typer.Exit(1)
 
 
 def _free_port() -> int:
@@ -53,7 +68,9 @@ def demo_environment(home: Path, base_url: str) -> dict[str, str]:
 
 
 def _start_legacy(seed: int, lines: int, port: int) -> subprocess.Popen[bytes]:
-    proc = subprocess.Popen([sys.executable, "-m", "rpa.cli", "legacy", "serve", "--seed", str(seed),
+    import httpx
+
+    proc = subprocess.Popen([sys.executable, "-m", "rpa_cli", "legacy", "serve", "--seed", str(seed),
                              "--lines", str(lines), "--port", str(port)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
     deadline = time.monotonic() + 60
@@ -85,18 +102,20 @@ def run_demo(out: Console, bot_ids: list[str], *, seed: int, lines: int) -> bool
     port = _free_port()
     base_url = f"http://127.0.0.1:{port}"
     os.environ.update(demo_environment(home, base_url))
-    settings = load_settings()
+    settings = wiring.settings()
     out.print(f"[bold]legacy applications[/bold] on {base_url} (seed {seed}, {lines} bank lines)")
     server = _start_legacy(seed, lines, port)
-    db = Database(settings.database_url)
+    db = wiring.database()
     try:
-        db.upgrade()
         truth = write_ground_truth(seed, settings.var_path / "ground_truth", lines=lines)
         missing = [b for b in PLANNED_BOTS if b not in bot_ids]
         results = []
         for bot_id in bot_ids:
             out.print(f"[bold]running {bot_id}[/bold] through the scheduler's dispatch …")
-            results.append(dispatch_now(settings, db, bot_id, trigger="demo", requested_by="demo"))
+            result = dispatch_now(
+                settings, db, bot_id, command=wiring.run_command, trigger="demo", requested_by="demo"
+            )
+            results.append(result)
         ok = _report(out, settings, db, missing)
         if "invoice_matching" in bot_ids:
             figures = score(truth, base_url)
@@ -110,19 +129,23 @@ def run_demo(out: Console, bot_ids: list[str], *, seed: int, lines: int) -> bool
 
 
 def _report(out: Console, settings: Settings, db: Database, missing: list[str]) -> bool:
+    from rich.table import Table
+
+    from rpa.audit.checkpoints import CheckpointStore
+    from rpa.audit.verify import verify_chain
+    from rpa.runs import list_runs
+
+    runs = list(reversed(list_runs(db, limit=None)))
     with db.read() as s:
-        runs = s.execute(select(Run).order_by(Run.id)).scalars().all()
         verify = verify_chain(s, CheckpointStore(settings.audit_path, settings.audit.signing_key).load())
     table = Table("run", "bot", "outcome", "collected", "done", "exceptions", "duration s", "report")
     all_ok = True
     for run in runs:
-        sm: dict[str, Any] = run.summary or {}
-        exceptions = sum(
-            int(sm.get(k, 0)) for k in ("business_exceptions", "application_exceptions", "needs_review")
-        )
-        table.add_row(str(run.id), run.bot, run.status, str(sm.get("collected", "")), str(sm.get("done", "")),
-                      str(exceptions), str(sm.get("duration_s", "")), str(sm.get("report", "")))  # fmt: skip
-        all_ok = all_ok and run.status in ("succeeded", "succeeded_with_exceptions")
+        sm: dict[str, Any] = run.summary
+        table.add_row(str(run.id), run.bot, str(run.status), str(sm.get("collected", "")),
+                      str(sm.get("done", "")), str(run.exceptions), str(sm.get("duration_s", "")),
+                      str(sm.get("report", "")))  # fmt: skip
+        all_ok = all_ok and run.status.succeeded
     out.print(table)
     if missing:
         out.print(f"not built yet, so not run: {', '.join(missing)}")

@@ -1,0 +1,60 @@
+"""``rpa legacy serve|seed|score``: the simulated legacy applications, for the demo and tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from rpa_cli.output import out
+
+legacy_app = typer.Typer(no_args_is_help=True, help="The simulated legacy applications (demo and tests).")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(legacy_app, name="legacy")
+
+
+@legacy_app.command("serve")
+def legacy_serve(
+    seed: Annotated[int, typer.Option(help="Seed of the generated data")] = 42,
+    faults: Annotated[
+        str, typer.Option(help="none | slow | flaky | expiry | maintenance | changed_layout")
+    ] = "none",
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1")] = 8700,
+    lines: Annotated[int, typer.Option(help="Bank lines in the generated statements")] = 200,
+) -> None:
+    """Serve the ERP (/erp), bank portal (/bank) and document portal (/docs) in the foreground."""
+    from legacy_apps.server import serve
+
+    out().print(
+        f"legacy applications on http://127.0.0.1:{port}/ (erp, bank, docs); seed {seed}, faults {faults}"
+    )
+    serve(host="127.0.0.1", port=port, seed=seed, faults=faults, lines=lines)
+
+
+@legacy_app.command("seed")
+def legacy_seed(
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for ground truth, statements, open items")],
+    seed: Annotated[int, typer.Option(help="Seed of the generated data")] = 42,
+    lines: Annotated[int, typer.Option(help="Bank lines in the generated statements")] = 200,
+) -> None:
+    """Write a seed's ground truth (deterministic: same seed, same bytes), statements and open items."""
+    from legacy_apps.truth import write_ground_truth
+
+    path = write_ground_truth(seed, out_dir, lines=lines)
+    out().print(f"ground truth written to {path}")
+
+
+@legacy_app.command("score")
+def legacy_score(
+    truth: Annotated[Path, typer.Option(help="ground_truth.json or the folder holding it")],
+    url: Annotated[
+        str, typer.Option(help="Base URL of the running legacy applications")
+    ] = "http://127.0.0.1:8700",
+) -> None:
+    """Compare what the bots did in the applications with the ground truth (precision, recall, duplicates)."""
+    from legacy_apps.scoring import score
+
+    out().print_json(data=score(truth, url))

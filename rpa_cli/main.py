@@ -1,0 +1,30 @@
+"""The root of the ``rpa`` command: the command groups, and errors turned into exit codes."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from rpa_cli import audit, demo, legacy, reconcile, runs, schedule
+
+app = typer.Typer(
+    no_args_is_help=True, add_completion=False, help="backoffice-rpa: unattended back-office bots."
+)
+for group in (runs, audit, schedule, reconcile, legacy, demo):
+    group.register(app)
+
+
+def main() -> None:
+    from rpa.errors import RpaError
+    from rpa_cli.output import err
+
+    try:
+        app()
+    except RpaError as exc:
+        err().print(f"[red]error[/red] {exc}")
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,31 @@
+"""Where the command prints: tables and results on stdout, problems on stderr."""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+
+@cache
+def out() -> Console:
+    from rich.console import Console
+
+    # Wide enough for tables when the output is a pipe or a log file (rich would assume 80 columns).
+    return Console(width=None if sys.stdout.isatty() else 160)
+
+
+@cache
+def err() -> Console:
+    from rich.console import Console
+
+    return Console(stderr=True, soft_wrap=True)  # messages name files and keys: never wrap them
+
+
+def local_time(instant: datetime | None, tz: Any) -> str:
+    """An instant in the display time zone, or an empty cell."""
+    return instant.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S %Z") if instant else ""
