@@ -81,7 +81,7 @@ class Lazy(Generic[T]):
 
 
 class Recorder(Protocol):
-    """Appends one audit event in a transaction of its own, as the run's actor."""
+    """Appends one audit event of a bot's own step (no state change of the kit's), as the run's actor."""
 
     def __call__(
         self,
@@ -115,7 +115,7 @@ class RunContext(Generic[C, P]):
     evidence: EvidenceStore
     effects: EffectLedger
     items: RunItems[P]
-    recorder: Recorder
+    record: Recorder  # ctx.record(action, target_type, target_id, outcome=..., details=..., evidence=...)
     clock: Callable[[], datetime]
     tz: tzinfo  # the business time zone: "today" is a date there
     apps: Mapping[str, LegacyAppSettings] = field(default_factory=dict)
@@ -154,19 +154,6 @@ class RunContext(Generic[C, P]):
     def page(self, lane: str = "main") -> Page:
         """The page of ``lane`` in this thread's browser session."""
         return self.session().lane(lane).page
-
-    def record(
-        self,
-        action: str,
-        target_type: str,
-        target_id: str,
-        *,
-        outcome: str = "ok",
-        details: Mapping[str, Any] | None = None,
-        evidence: Iterable[str] = (),
-    ) -> None:
-        """Append an audit event as this run (for steps with no state change of the kit's own)."""
-        self.recorder(action, target_type, target_id, outcome=outcome, details=details, evidence=evidence)
 
     def record_findings(self, findings: Iterable[Finding], *, action: str, target_type: str) -> int:
         """One audit event per finding (``outcome="finding"``, its code, severity, message, where); count."""

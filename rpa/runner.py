@@ -129,7 +129,7 @@ def _execute_locked(
         evidence=evidence,
         effects=EffectLedger(env.db, bot.id, run_id, audit, env.clock, dry_run=dry_run),
         items=_RunItems(items, run_id, codec),
-        recorder=_TrailRecorder(env.db, audit),
+        record=_TrailRecorder(env.db, audit),
         clock=env.clock,
         tz=s.tz,
         apps=s.apps.by_name(),

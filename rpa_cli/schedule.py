@@ -49,18 +49,18 @@ def schedule_list(count: Annotated[int, typer.Option(help="Next fire times shown
 @schedule_app.command("pause")
 def schedule_pause(name: Annotated[str, typer.Argument(help="Schedule name")]) -> None:
     """Pause a schedule (audited with who did it); the running scheduler applies it within a second."""
-    from scheduler.commands import pause
+    from scheduler.commands import set_paused
 
-    changed = pause(wiring.settings(), wiring.database(), wiring.bot_ids(), name, wiring.actor())
+    changed = set_paused(wiring.settings(), wiring.database(), wiring.bot_ids(), name, wiring.actor(), True)
     out().print(f"{name} paused" if changed else f"{name} was already paused")
 
 
 @schedule_app.command("resume")
 def schedule_resume(name: Annotated[str, typer.Argument(help="Schedule name")]) -> None:
     """Resume a paused schedule (audited)."""
-    from scheduler.commands import resume
+    from scheduler.commands import set_paused
 
-    changed = resume(wiring.settings(), wiring.database(), wiring.bot_ids(), name, wiring.actor())
+    changed = set_paused(wiring.settings(), wiring.database(), wiring.bot_ids(), name, wiring.actor(), False)
     out().print(f"{name} resumed" if changed else f"{name} was not paused")
 
 

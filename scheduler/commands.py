@@ -11,10 +11,11 @@ from rpa.clock import utcnow
 from rpa.runs import last_run_per_schedule
 from rpa.settings import Settings
 from rpa.store.db import Database
+from scheduler import state
 from scheduler.config import find_schedule, load_schedules
 from scheduler.dispatch import Dispatcher
 from scheduler.fire_times import next_fire_times
-from scheduler.state import paused_schedules, set_paused
+from scheduler.state import paused_schedules
 from scheduler.supervisor import CommandBuilder
 
 Clock = Callable[[], datetime]
@@ -62,43 +63,23 @@ def schedule_rows(
     return rows
 
 
-def pause(
-    settings: Settings,
-    db: Database,
-    bot_ids: Collection[str],
-    name: str,
-    actor: str,
-    *,
-    clock: Clock = utcnow,
-) -> bool:
-    """Pause ``name`` (persisted; the running service stops firing it); False if it already was."""
-    return _set(settings, db, bot_ids, name, actor, True, clock)
-
-
-def resume(
-    settings: Settings,
-    db: Database,
-    bot_ids: Collection[str],
-    name: str,
-    actor: str,
-    *,
-    clock: Clock = utcnow,
-) -> bool:
-    """Resume ``name``; the next fire is counted from now (fires while paused are not missed)."""
-    return _set(settings, db, bot_ids, name, actor, False, clock)
-
-
-def _set(
+def set_paused(
     settings: Settings,
     db: Database,
     bot_ids: Collection[str],
     name: str,
     actor: str,
     paused: bool,
-    clock: Clock,
+    *,
+    clock: Clock = utcnow,
 ) -> bool:
+    """Pause or resume ``name`` (persisted and audited with ``actor``); False when it already was so.
+
+    The running service stops firing a paused schedule within a second; on resume the next fire is
+    counted from now (fires while paused are not missed).
+    """
     spec = find_schedule(settings, name, set(bot_ids))
-    changed = set_paused(settings, name, paused, _actor(actor), clock())
+    changed = state.set_paused(settings, name, paused, _actor(actor), clock())
     if changed:
         with db.transaction() as s:
             AuditTrail(_actor(actor), clock).record(

@@ -76,51 +76,54 @@ def reads(
     name: str, selector: str | None = None
 ) -> Callable[[Callable[Concatenate[S, P], R]], Callable[Concatenate[S, P], R]]:
     """A read of the screens, safe to repeat: run as a step, again once after a re-login."""
-
-    def decorate(method: Callable[Concatenate[S, P], R]) -> Callable[Concatenate[S, P], R]:
-        @functools.wraps(method)
-        def wrapper(self: S, /, *args: P.args, **kwargs: P.kwargs) -> R:
-            label = _step_name(name, method, args, kwargs)
-
-            def action() -> R:
-                with step(self.page, label, selector):
-                    return method(self, *args, **kwargs)
-
-            return action() if self.login is None else self.login.run(self.page, action)
-
-        return wrapper
-
-    return decorate
+    return _page_method(name, selector, _read)
 
 
 def posts(
     name: str, selector: str | None = None
 ) -> Callable[[Callable[Concatenate[S, P], R]], Callable[Concatenate[S, P], R]]:
     """A form submission: never replayed; a session lost during it makes its outcome unknown."""
+    return _page_method(name, selector, _post)
 
+
+def _page_method(
+    name: str, selector: str | None, run: Callable[[PageObject, str, str | None, Callable[[], R]], R]
+) -> Callable[[Callable[Concatenate[S, P], R]], Callable[Concatenate[S, P], R]]:
     def decorate(method: Callable[Concatenate[S, P], R]) -> Callable[Concatenate[S, P], R]:
         @functools.wraps(method)
         def wrapper(self: S, /, *args: P.args, **kwargs: P.kwargs) -> R:
             label = _step_name(name, method, args, kwargs)
-            if self.login is not None and self.on_login_page():
-                raise EffectNotPerformedError(
-                    f"step {label!r}: the session had expired before the form was submitted; nothing was "
-                    "sent, the item is retried after logging in again",
-                    code="LEGACY_SESSION_EXPIRED",
-                )
-            try:
-                with step(self.page, label, selector):
-                    return method(self, *args, **kwargs)
-            except LegacyUiError as exc:
-                if not self.on_login_page():
-                    raise
-                raise LegacyUiError(
-                    f"step {label!r}: the session expired while the form was being submitted, so whether "
-                    "the application took it is unknown; it is checked in the application before any retry",
-                    code="LEGACY_SESSION_LOST_DURING_POST",
-                    details=exc.details,
-                ) from exc
+            return run(self, label, selector, lambda: method(self, *args, **kwargs))
 
         return wrapper
 
     return decorate
+
+
+def _read(po: PageObject, label: str, selector: str | None, call: Callable[[], R]) -> R:
+    def action() -> R:
+        with step(po.page, label, selector):
+            return call()
+
+    return action() if po.login is None else po.login.run(po.page, action)
+
+
+def _post(po: PageObject, label: str, selector: str | None, call: Callable[[], R]) -> R:
+    if po.on_login_page():
+        raise EffectNotPerformedError(
+            f"step {label!r}: the session had expired before the form was submitted; nothing was "
+            "sent, the item is retried after logging in again",
+            code="LEGACY_SESSION_EXPIRED",
+        )
+    try:
+        with step(po.page, label, selector):
+            return call()
+    except LegacyUiError as exc:
+        if not po.on_login_page():
+            raise
+        raise LegacyUiError(
+            f"step {label!r}: the session expired while the form was being submitted, so whether the "
+            "application took it is unknown; it is checked in the application before any retry",
+            code="LEGACY_SESSION_LOST_DURING_POST",
+            details=exc.details,
+        ) from exc

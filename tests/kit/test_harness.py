@@ -40,7 +40,11 @@ def _process(ctx: RunContext[LedgerConfig, Due], item: Item[Due]) -> dict[str, A
     due = item.payload
     if due.amount < 0:
         ctx.record_findings(
-            [Finding("NEGATIVE_AMOUNT", Severity.ERROR, f"{due.amount} is below zero", due.invoice, "amount")],
+            [
+                Finding(
+                    "NEGATIVE_AMOUNT", Severity.ERROR, f"{due.amount} is below zero", due.invoice, "amount"
+                )
+            ],
             action="ledger.checked",
             target_type="invoice",
         )
@@ -61,7 +65,12 @@ def _process(ctx: RunContext[LedgerConfig, Due], item: Item[Due]) -> dict[str, A
 
 
 LEDGER_BOT: Bot[LedgerConfig, Due] = Bot(
-    id="ledger", title="Ledger", config_model=LedgerConfig, collect=_collect, process=_process, payload_type=Due
+    id="ledger",
+    title="Ledger",
+    config_model=LedgerConfig,
+    collect=_collect,
+    process=_process,
+    payload_type=Due,
 )
 
 

@@ -141,8 +141,10 @@ def test_manual_trigger_while_the_bot_runs_is_skipped(
 
 def test_pause_and_resume_are_persisted_and_audited(settings: Settings, db: Database, rpa_home: Path) -> None:
     write_schedules(rpa_home, SCHEDULES)
-    assert commands.pause(settings, db, BOT_IDS, "fx", "bob") is True
-    assert commands.pause(settings, db, BOT_IDS, "fx", "bob") is False  # already paused: no second event
+    assert commands.set_paused(settings, db, BOT_IDS, "fx", "bob", True) is True
+    assert (
+        commands.set_paused(settings, db, BOT_IDS, "fx", "bob", True) is False
+    )  # already paused: no second event
 
     rows = {r["name"]: r for r in commands.schedule_rows(settings, db, BOT_IDS)}
     assert rows["fx"]["paused"] is True and rows["fx"]["next"] == []
@@ -154,7 +156,7 @@ def test_pause_and_resume_are_persisted_and_audited(settings: Settings, db: Data
     )
     assert runs(db) == []
 
-    assert commands.resume(settings, db, BOT_IDS, "fx", "carol") is True
+    assert commands.set_paused(settings, db, BOT_IDS, "fx", "carol", False) is True
     assert [(e.action, e.actor) for e in events(db, "schedule.paused") + events(db, "schedule.resumed")] == [
         ("schedule.paused", "user:bob"),
         ("schedule.resumed", "user:carol"),
