@@ -6,7 +6,7 @@ import queue
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -176,20 +176,11 @@ class _TrailRecorder:
     def __init__(self, db: Database, audit: AuditTrail) -> None:
         self.db, self.audit = db, audit
 
-    def __call__(
-        self,
-        action: str,
-        target_type: str,
-        target_id: str,
-        *,
-        outcome: str = "ok",
-        details: Mapping[str, Any] | None = None,
-        evidence: Iterable[str] = (),
-    ) -> None:
+    def __call__(self, action: str, target_type: str, target_id: str, **fields: Any) -> None:
+        if "evidence" in fields:
+            fields["evidence"] = tuple(fields["evidence"])
         with self.db.transaction() as s:
-            self.audit.record(
-                s, action, target_type, target_id, outcome=outcome, details=details, evidence=tuple(evidence)
-            )
+            self.audit.record(s, action, target_type, target_id, **fields)
 
 
 class _RunItems:

@@ -140,11 +140,7 @@ class Settings(BaseSettings):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r} (use an IANA name like Europe/Paris)") from exc
-        return value
+        return known_zone(value)
 
     @classmethod
     def settings_customise_sources(
@@ -181,6 +177,15 @@ class Settings(BaseSettings):
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+
+def known_zone(value: str) -> str:
+    """``value`` if it names an IANA time zone; else a ValueError saying what to write."""
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown time zone {value!r} (use an IANA name like Europe/Paris)") from exc
+    return value
 
 
 def read_toml(path: Path) -> dict[str, Any]:

@@ -8,12 +8,12 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime
 from typing import Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from rpa.errors import ConfigError
-from rpa.settings import Settings, read_toml
+from rpa.settings import Settings, known_zone, read_toml
 from scheduler.calendar import BusinessCalendar, Rule, check_country
 from scheduler.cron import CronError, parse_cron
 
@@ -71,11 +71,7 @@ class ScheduleSpec(BaseModel):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r} (use an IANA name like Europe/Paris)") from exc
-        return value
+        return known_zone(value)
 
     @field_validator("start_at")
     @classmethod

@@ -16,6 +16,7 @@ from rpa.bot import Bot, RunContext, RunSummary, UiTarget
 from rpa.documents.statements import parse_statement
 from rpa.documents.statements.model import BankLine
 from rpa.errors import BusinessRuleError
+from rpa.findings import Severity
 from rpa.items import Item, ItemState, NewItem
 
 from .config import InvoiceMatchingConfig
@@ -47,32 +48,21 @@ def collect(ctx: Ctx) -> list[NewItem[Decision]]:
 
     erp = ErpInvoices(page, ctx.app("erp"))
     export = erp.export_open_items(ctx.workdir, ctx.evidence)
-    items, bad_rows = read_open_items(export.path)
+    items, findings = read_open_items(export.path)
+    rejected = [f for f in findings if f.severity == Severity.ERROR]
     ctx.record(
         "erp.open_items.exported",
         "export",
         export.suggested_name,
-        details={"open_items": len(items), "unreadable_rows": len(bad_rows)},
+        details={"open_items": len(items), "unreadable_rows": len(rejected)},
         evidence=[export.sha256],
     )
-    for problem in bad_rows:
-        ctx.record(
-            "erp.open_items.row_rejected",
-            "export",
-            export.suggested_name,
-            outcome="finding",
-            details={"code": problem.code, "message": problem.message},
-        )
+    ctx.record_findings(rejected, action="erp.open_items.row_rejected", target_type="export")
+    notes = [f for f in findings if f.severity != Severity.ERROR]  # e.g. the file was not UTF-8
+    ctx.record_findings(notes, action="erp.open_items.noted", target_type="export")
 
     result = match_lines(lines, items, today=today, config=cfg)
-    for p in result.problems:
-        ctx.record(
-            "matching.problem",
-            "bank_line",
-            p.key,
-            outcome="finding",
-            details={"code": p.code, "message": p.message},
-        )
+    ctx.record_findings(result.problems, action="matching.problem", target_type="invoice")
     # Auto decisions first: they touch the ERP, and a person reviews the rest later anyway.
     rank = {DecisionKind.AUTO: 2, DecisionKind.SUGGESTED: 1, DecisionKind.EXCEPTION: 0}
     return [NewItem(d.line_id, d, priority=rank[d.kind]) for d in result.decisions]

@@ -12,7 +12,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from .model import ZERO, MatchProblem, OpenItem
+from rpa.findings import Finding, Severity
+
+from .model import ZERO, OpenItem
 from .references import canonical, name_tokens, normalize_iban, normalize_name, numeric_core
 
 
@@ -112,10 +114,10 @@ class ItemIndex:
         ]
 
 
-def build_index(items: Iterable[OpenItem]) -> tuple[ItemIndex, list[MatchProblem]]:
+def build_index(items: Iterable[OpenItem]) -> tuple[ItemIndex, list[Finding]]:
     """Index ``items``; unusable ones (duplicate number, negative or excessive open amount) are set aside."""
     index = ItemIndex()
-    problems: list[MatchProblem] = []
+    problems: list[Finding] = []
     all_items, remaining, by_customer = index.items, index.remaining, index.by_customer
     for item in items:
         number = item.number
@@ -136,26 +138,32 @@ def build_index(items: Iterable[OpenItem]) -> tuple[ItemIndex, list[MatchProblem
     return index, problems
 
 
-def _problem(item: OpenItem, *, duplicate: bool) -> MatchProblem:
-    """Why ``item`` cannot be used (the caller has found that it cannot)."""
+def _problem(item: OpenItem, *, duplicate: bool) -> Finding:
+    """Why ``item`` cannot be used (the caller has found that it cannot); it is set aside, hence an error."""
     if duplicate:
-        return MatchProblem(
+        return Finding(
             "DUPLICATE_INVOICE",
-            item.number,
+            Severity.ERROR,
             f"Invoice {item.number} is listed twice; the first row is used, fix the export.",
+            item.number,
+            "number",
         )
     if item.open_amount < 0:
-        return MatchProblem(
+        return Finding(
             "NEGATIVE_OPEN_AMOUNT",
-            item.number,
+            Severity.ERROR,
             f"Invoice {item.number} has a negative open amount ({item.open_amount}); "
             "credit notes are not matched, settle it in the ERP.",
+            item.number,
+            "open_amount",
         )
-    return MatchProblem(
+    return Finding(
         "OPEN_EXCEEDS_AMOUNT",
-        item.number,
+        Severity.ERROR,
         f"Invoice {item.number} has more open ({item.open_amount}) than invoiced "
         f"({item.amount}); correct the open amount in the ERP.",
+        item.number,
+        "open_amount",
     )
 
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from rpa.documents.statements.model import BankLine
+from rpa.findings import Finding
 
 ZERO = Decimal("0")
 CENT = Decimal("0.01")
@@ -138,17 +139,9 @@ class Decision:
 
 
 @dataclass(frozen=True, slots=True)
-class MatchProblem:
-    """Input the engine had to set aside (an unusable open item), said so a person can fix it."""
-
-    code: str
-    key: str
-    message: str
-
-
-@dataclass(frozen=True, slots=True)
 class MatchResult:
-    """Every line's decision in a deterministic order, and the input problems met on the way."""
+    """Every line's decision in a deterministic order, and the input problems met on the way: findings
+    whose ``source`` is the invoice number set aside."""
 
     decisions: tuple[Decision, ...]
-    problems: tuple[MatchProblem, ...]
+    problems: tuple[Finding, ...]

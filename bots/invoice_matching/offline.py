@@ -17,6 +17,7 @@ from rpa.documents.excel import neutralize
 from rpa.documents.statements import parse_statement
 from rpa.documents.statements.model import BankLine
 from rpa.errors import RpaError
+from rpa.findings import Severity
 
 from .config import InvoiceMatchingConfig
 from .explain import alternatives_text, differences_text
@@ -49,6 +50,7 @@ class ReconcileSummary:
     item_errors: tuple[str, ...]
     decisions_csv: Path
     report_xlsx: Path
+    notes: tuple[str, ...] = ()  # what was read with a caveat (an encoding guessed), not an error
 
     @property
     def ok(self) -> bool:
@@ -70,7 +72,7 @@ def reconcile_files(
     against); unreadable statement files and bad open-item rows are listed in the summary.
     """
     today = today or date.today()  # the edge: the one place the clock is read, when no date is given
-    items, item_errors = read_open_items(open_items)
+    items, item_findings = read_open_items(open_items)
     lines: list[BankLine] = []
     file_errors: list[str] = []
     statement_count = 0
@@ -84,11 +86,13 @@ def reconcile_files(
         for statement in parsed:
             lines.extend(statement.lines)
     result = match_lines(lines, items, today=today, config=config)
-    problems = [str(e) for e in item_errors] + [p.message for p in result.problems]
+    item_errors = [str(f) for f in item_findings if f.severity is Severity.ERROR]
+    notes = [str(f) for f in item_findings if f.severity is not Severity.ERROR]
+    problems = item_errors + [p.message for p in result.problems]
     out.mkdir(parents=True, exist_ok=True)
     csv_path, xlsx_path = out / "decisions.csv", out / "report.xlsx"
     write_decisions_csv(csv_path, result.decisions)
-    write_report(xlsx_path, result.decisions, today=today, problems=[*file_errors, *problems])
+    write_report(xlsx_path, result.decisions, today=today, problems=[*file_errors, *problems, *notes])
     t = totals(result.decisions)
     return ReconcileSummary(
         statements=statement_count, lines=t.lines, auto=t.counts[DecisionKind.AUTO],
@@ -96,7 +100,7 @@ def reconcile_files(
         auto_amount=t.amounts[DecisionKind.AUTO], suggested_amount=t.amounts[DecisionKind.SUGGESTED],
         exception_amount=t.amounts[DecisionKind.EXCEPTION], match_rate=t.match_rate,
         file_errors=tuple(file_errors), item_errors=tuple(problems),
-        decisions_csv=csv_path, report_xlsx=xlsx_path,
+        decisions_csv=csv_path, report_xlsx=xlsx_path, notes=tuple(notes),
     )  # fmt: skip
 
 

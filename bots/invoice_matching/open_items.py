@@ -2,128 +2,99 @@
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterator, Sequence
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 
-from openpyxl import load_workbook
-
+from rpa.documents.tables import CellValue, Column, Row, read_table, row_finding
 from rpa.errors import DocumentReadError
+from rpa.findings import Finding
+from rpa.money import AmountPrecisionError, NotAnAmountError, minor_units, parse_amount_guess
 
 from .model import CENT, OpenItem
 
 HEADER = ("number", "customer_id", "customer_name", "customer_iban", "issue_date", "due_date", "amount",
           "open_amount", "currency", "reference")  # fmt: skip
 OPTIONAL = frozenset({"customer_iban", "reference"})
+COLUMNS = tuple(Column(name, required=name not in OPTIONAL) for name in HEADER)
+ROW_INVALID = "OPEN_ITEM_INVALID"
 _MAX_BYTES = 200 * 1024 * 1024  # an ERP export larger than this is a wrong file, not a list of invoices
 
 
-def read_open_items(path: Path) -> tuple[list[OpenItem], list[DocumentReadError]]:
-    """Items of a ``.csv`` or ``.xlsx`` file, and one error per unusable row (the other rows are kept).
+class _Rejected(Exception):
+    def __init__(self, finding: Finding) -> None:
+        super().__init__(finding.message)
+        self.finding = finding
+
+
+def read_open_items(path: Path) -> tuple[list[OpenItem], list[Finding]]:
+    """Items of a ``.csv`` or ``.xlsx`` file, and its findings: an error per unusable row (the other rows
+    are kept) and notes such as an encoding that had to be guessed (severity info).
 
     Raises DocumentReadError when the file as a whole cannot be read (missing, wrong type, no header).
     """
     try:
-        if path.stat().st_size > _MAX_BYTES:
-            raise _file_error(path, f"is larger than {_MAX_BYTES // 2**20} MB; export only open items")
-        rows = _xlsx_rows(path) if path.suffix.lower() in {".xlsx", ".xlsm"} else _csv_rows(path)
-        header = next(rows, None)
-    except DocumentReadError:
-        raise
-    except (OSError, ValueError, KeyError) as exc:  # openpyxl reports broken files as these
-        raise _file_error(path, f"cannot be read ({exc})") from exc
-    if header is None:
-        raise _file_error(path, "is empty; expected a header row: " + ", ".join(HEADER))
-    columns = {str(name).strip().lower(): pos for pos, name in enumerate(header) if name is not None}
-    missing = [c for c in HEADER if c not in columns and c not in OPTIONAL]
-    if missing:
-        raise _file_error(
-            path, f"has no column {', '.join(missing)}; the header must be: {', '.join(HEADER)}"
-        )
+        rows, findings = read_table(path, COLUMNS, max_bytes=_MAX_BYTES, row_code=ROW_INVALID)
+    except DocumentReadError as exc:
+        problem = exc.details.get("problem", exc.message)
+        raise DocumentReadError(
+            f"Open items file {path}: {problem}.",
+            code="OPEN_ITEMS_UNREADABLE",
+            details={"file": str(path), "reason": exc.code},
+        ) from exc
     items: list[OpenItem] = []
-    errors: list[DocumentReadError] = []
-    for row_number, row in enumerate(rows, start=2):
-        if all(v is None or str(v).strip() == "" for v in row):
-            continue
+    for row in rows:
         try:
-            items.append(_item(row, columns, path, row_number))
-        except DocumentReadError as exc:
-            errors.append(exc)
-    return items, errors
+            items.append(_item(row, path))
+        except _Rejected as rejected:
+            findings.append(rejected.finding)
+    return items, findings
 
 
-def _csv_rows(path: Path) -> Iterator[Sequence[object]]:
-    text = path.read_bytes().decode("utf-8-sig", errors="strict")
-    first = text.split("\n", 1)[0]
-    delimiter = ";" if first.count(";") > first.count(",") else ","  # decimal-comma exports use semicolons
-    yield from csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-
-
-def _xlsx_rows(path: Path) -> Iterator[Sequence[object]]:
-    book = load_workbook(path, read_only=True, data_only=True)
-    try:
-        sheet = book.worksheets[0]
-        yield from sheet.iter_rows(values_only=True)
-    finally:
-        book.close()
-
-
-def _item(row: Sequence[object], columns: dict[str, int], path: Path, row_number: int) -> OpenItem:
+def _item(row: Row, path: Path) -> OpenItem:
     def text(name: str) -> str:
-        pos = columns.get(name)
-        value = row[pos] if pos is not None and pos < len(row) else None
-        out = "" if value is None else str(value).strip()
-        if not out and name not in OPTIONAL:
-            raise _row_error(path, row_number, name, "is empty")
-        return out
+        value = row[name]
+        return "" if value is None else str(value).strip()
 
-    def raw(name: str) -> object:
-        pos = columns[name]
-        return row[pos] if pos < len(row) else None
-
-    amount = _amount(raw("amount"), path, row_number, "amount")
-    open_amount = _amount(raw("open_amount"), path, row_number, "open_amount")
     currency = text("currency").upper()
-    if len(currency) != 3 or not currency.isalpha():
-        raise _row_error(path, row_number, "currency", f"'{currency}' is not an ISO currency code like EUR")
+    if len(currency) != 3 or not (currency.isascii() and currency.isalpha()):
+        raise _reject(path, row, "currency", f"'{currency}' is not an ISO currency code like EUR")
     return OpenItem(
-        number=text("number"), customer_id=text("customer_id"), customer_name=text("customer_name"),
+        number=text("number"),
+        customer_id=text("customer_id"),
+        customer_name=text("customer_name"),
         customer_iban=text("customer_iban"),
-        issue_date=_date(raw("issue_date"), path, row_number, "issue_date"),
-        due_date=_date(raw("due_date"), path, row_number, "due_date"), amount=amount, open_amount=open_amount,
-        currency=currency, reference=text("reference"),
-    )  # fmt: skip
+        issue_date=_date(row, "issue_date", path),
+        due_date=_date(row, "due_date", path),
+        amount=_amount(row, "amount", currency, path),
+        open_amount=_amount(row, "open_amount", currency, path),
+        currency=currency,
+        reference=text("reference"),
+    )
 
 
-def _amount(value: object, path: Path, row: int, column: str) -> Decimal:
-    if isinstance(value, bool) or value is None or str(value).strip() == "":
-        raise _row_error(path, row, column, "is empty")
-    if isinstance(value, int | float | Decimal):
-        return Decimal(str(value)).quantize(CENT)
-    text = str(value).strip().replace("\u00a0", "").replace(" ", "").replace("'", "")
-    if "," in text and "." in text:  # the last separator is the decimal one: 1.234,56 or 1,234.56
-        text = (
-            text.replace(".", "").replace(",", ".")
-            if text.rfind(",") > text.rfind(".")
-            else text.replace(",", "")
-        )
-    else:
-        text = text.replace(",", ".")
+def _amount(row: Row, column: str, currency: str, path: Path) -> Decimal:
+    """The cell as an amount of ``currency``: typed numbers rounded to it, text refused if it would be."""
+    value = row[column]
     try:
-        number = Decimal(text)
-    except InvalidOperation:
-        number = Decimal("NaN")
-    if not number.is_finite():
-        raise _row_error(path, row, column, f"'{value}' is not an amount; write e.g. 1234.56 or 1234,56")
-    if number != number.quantize(CENT):
-        raise _row_error(path, row, column, f"'{value}' has more than two decimals; check the separators")
-    return number.quantize(CENT)
+        amount = parse_amount_guess(value, currency=currency)
+    except AmountPrecisionError as exc:
+        raise _reject(path, row, column, _too_precise(value, minor_units(currency), currency)) from exc
+    except NotAnAmountError as exc:
+        raise _reject(
+            path, row, column, f"'{value}' is not an amount; write e.g. 1234.56 or 1234,56"
+        ) from exc
+    if amount != amount.quantize(CENT):  # mills of KWD, TND…: the engine counts in cents
+        raise _reject(path, row, column, _too_precise(value, 2, currency))
+    return amount
 
 
-def _date(value: object, path: Path, row: int, column: str) -> date:
+def _too_precise(value: CellValue, places: int, currency: str) -> str:
+    return f"'{value}' has more than {places} decimals for {currency}; check the separators"
+
+
+def _date(row: Row, column: str, path: Path) -> date:
+    value: CellValue = row[column]
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
@@ -134,18 +105,8 @@ def _date(value: object, path: Path, row: int, column: str) -> date:
             return datetime.strptime(text, fmt).date()  # a calendar date, no instant
         except ValueError:
             continue
-    raise _row_error(path, row, column, f"'{text}' is not a date; write YYYY-MM-DD or DD/MM/YYYY")
+    raise _reject(path, row, column, f"'{text}' is not a date; write YYYY-MM-DD or DD/MM/YYYY")
 
 
-def _row_error(path: Path, row: int, column: str, problem: str) -> DocumentReadError:
-    return DocumentReadError(
-        f"{path.name} row {row}, column '{column}': {problem}; the row was skipped.",
-        code="OPEN_ITEM_INVALID",
-        details={"file": str(path), "row": row, "column": column},
-    )
-
-
-def _file_error(path: Path, problem: str) -> DocumentReadError:
-    return DocumentReadError(
-        f"Open items file {path}: {problem}.", code="OPEN_ITEMS_UNREADABLE", details={"file": str(path)}
-    )
+def _reject(path: Path, row: Row, column: str, problem: str) -> _Rejected:
+    return _Rejected(row_finding(path, row.number, column, problem, code=ROW_INVALID))

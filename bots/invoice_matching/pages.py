@@ -18,24 +18,26 @@ from rpa.browser.login import LoginFlow, fill_secret, totp_code
 from rpa.browser.page_object import PageObject, posts, reads
 from rpa.browser.preflight import Screen
 from rpa.errors import BusinessRuleError, LegacyUiError
+from rpa.money import AmountError, format_amount, parse_amount_guess
 from rpa.settings import LegacyAppSettings
 
 _AMOUNT = re.compile(r"-?[\d\s\u00a0\u202f.]*\d,\d{2}|-?\d+(?:\.\d{2})?")
 
 
 def parse_money(text: str) -> Decimal:
-    """'1 234,56' or '1234.56' as shown on a screen -> Decimal."""
+    """The amount shown on a screen ('1 234,56 EUR', 'Open: 1234.56') as a Decimal."""
     match = _AMOUNT.search(text)
     if match is None:
         raise LegacyUiError(f"no amount in {text!r} on the screen", code="LEGACY_UI_UNEXPECTED_TEXT")
-    raw = re.sub(r"[\s\u00a0\u202f]", "", match.group(0))
-    if "," in raw:
-        raw = raw.replace(".", "").replace(",", ".")
-    return Decimal(raw)
+    try:
+        return parse_amount_guess(match.group(0))
+    except AmountError as exc:
+        raise LegacyUiError(f"{text!r} on the screen: {exc}", code="LEGACY_UI_UNEXPECTED_TEXT") from exc
 
 
 def french_amount(amount: Decimal) -> str:
-    return f"{amount:.2f}".replace(".", ",")
+    """How the ERP's forms want an amount typed: decimal comma, no grouping."""
+    return format_amount(amount, ",", "", currency="EUR")
 
 
 # --- bank portal ------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""How references are read: ISO 11649 RF checksums, invoice-number keys, remittance tokens, payer names.
+"""How references are read: RF creditor references, invoice-number keys, remittance tokens, payer names.
 
 Every key is canonical: upper case, separators removed, and the letters people and OCR confuse with
 digits (O for 0, I for 1) folded onto the digit, on both sides of the comparison.
@@ -9,6 +9,22 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+
+from rpa.identifiers import normalize_iban, rf_from, rf_is_valid
+
+# rf_from, rf_is_valid and normalize_iban are the kit's, re-exported for the bot's modules and tests.
+__all__ = [
+    "canonical",
+    "name_tokens",
+    "normalize_iban",
+    "normalize_name",
+    "numeric_core",
+    "payment_id_key",
+    "remittance_keys",
+    "rf_candidates",
+    "rf_from",
+    "rf_is_valid",
+]
 
 # Separators that people put inside references and that carry no meaning.
 _SEPARATORS = " -_./\\\u00a0"
@@ -49,26 +65,6 @@ def payment_id_key(value: str) -> str:
     return "" if key in _NOT_PROVIDED else key
 
 
-def rf_is_valid(reference: str) -> bool:
-    """True when ``reference`` is an ISO 11649 creditor reference whose check digits are right (mod 97)."""
-    ref = reference.upper().replace(" ", "")
-    if not (5 <= len(ref) <= 25) or not ref.startswith("RF") or not ref[2:4].isdigit():
-        return False
-    body = ref[4:]
-    if not body.isalnum() or not body.isascii():
-        return False
-    rearranged = body + ref[:4]
-    digits = "".join(str(int(ch, 36)) for ch in rearranged)
-    return int(digits) % 97 == 1
-
-
-def rf_from(body: str) -> str:
-    """The ISO 11649 creditor reference for ``body`` (its check digits computed), for tests and data."""
-    clean = body.upper().replace(" ", "")
-    digits = "".join(str(int(ch, 36)) for ch in clean + "RF00")
-    return f"RF{98 - int(digits) % 97:02d}{clean}"
-
-
 def rf_candidates(line_reference: str, remittance: str) -> list[str]:
     """Valid RF references of a line: the structured field first, then any written in the text."""
     found: list[str] = []
@@ -103,10 +99,6 @@ def _windows(tokens: list[str], raw: bool) -> list[str]:
             joined += piece
             keys.append(joined)
     return keys
-
-
-def normalize_iban(iban: str) -> str:
-    return iban.upper().replace(" ", "").replace("-", "")
 
 
 @lru_cache(maxsize=65_536)  # payers recur across lines; the cache keeps the per-line cost flat

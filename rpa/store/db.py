@@ -18,7 +18,8 @@ _REVISION = re.compile(r"^(down_)?revision\s*(?::[^=]*)?=\s*['\"]?(\w+)['\"]?", 
 
 def head_revision() -> str | None:
     """The newest migration's id, read from the migration files (no Alembic import: start-up stays fast)."""
-    revisions, parents = set(), set()
+    revisions: set[str] = set()
+    parents: set[str] = set()
     for path in (_MIGRATIONS / "versions").glob("*.py"):
         for down, value in _REVISION.findall(path.read_text(encoding="utf-8")):
             (parents if down else revisions).add(value)

@@ -15,6 +15,7 @@ HEAVY = ("playwright", "sqlalchemy", "openpyxl", "apscheduler")
 # The edge rooms of a bot package (ARCHITECTURE: orchestration, page objects, files and reports).
 EDGE_ROOMS = {"bot", "pages", "report", "offline", "open_items"}
 KIT_PURE = ["rpa.bot", "rpa.items", "rpa.payloads", "rpa.errors", "rpa.documents.statements",
+            "rpa.documents.fields", "rpa.documents.classify", "rpa.documents.dates", "rpa.documents.model",
             "scheduler.calendar", "scheduler.fire_times", "scheduler.cron"]  # fmt: skip
 
 

@@ -17,12 +17,11 @@ from rpa.documents.statements.common import (
     clean,
     derived_line_id,
     make_line_ids_unique,
-    money,
-    parse_decimal,
     statement_error,
 )
 from rpa.documents.statements.model import BankLine, Statement
 from rpa.documents.statements.xmlsafe import child, children, first_text, local, namespace, parse_xml, text
+from rpa.money import AmountError, pad, parse_amount
 
 # message element → (record element, format name)
 _MESSAGES = {
@@ -104,8 +103,8 @@ def _amount(element: Element, path: str, source: str) -> tuple[Decimal, str]:
         raise statement_error(MALFORMED, source, f"element {path}/Amt", "the amount is missing")
     currency = amt.get("Ccy", "")
     try:
-        value = parse_decimal(amt.text or "")
-    except ValueError as exc:
+        value = parse_amount(amt.text or "")
+    except AmountError as exc:
         raise statement_error(MALFORMED, source, f"element {path}/Amt", str(exc)) from exc
     indicator = text(element, "CdtDbtInd")
     if indicator not in {"CRDT", "DBIT"}:
@@ -115,7 +114,7 @@ def _amount(element: Element, path: str, source: str) -> tuple[Decimal, str]:
             f"element {path}/CdtDbtInd",
             f"credit/debit indicator is {indicator or 'missing'!r}, expected CRDT or DBIT",
         )
-    return money(-value if indicator == "DBIT" else value, currency), currency
+    return pad(-value if indicator == "DBIT" else value, currency), currency
 
 
 def _date(value: str, source: str, path: str) -> date:
@@ -201,11 +200,11 @@ def _split_amounts(
         if amt is None or amt.get("Ccy", currency) != currency:
             return None
         try:
-            value = parse_decimal(amt.text or "")
-        except ValueError as exc:
+            value = parse_amount(amt.text or "")
+        except AmountError as exc:
             raise statement_error(MALFORMED, ctx.source, f"element {path}/Amt", str(exc)) from exc
         indicator = text(detail, "CdtDbtInd") or ("DBIT" if amount < 0 else "CRDT")
-        amounts.append(money(-value if indicator == "DBIT" else value, currency))
+        amounts.append(pad(-value if indicator == "DBIT" else value, currency))
     # Details that do not add up to the entry (charges, other currency) are not split: the entry is the truth.
     return amounts if sum(amounts) == amount else None
 

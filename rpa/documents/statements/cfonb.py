@@ -20,12 +20,12 @@ from rpa.documents.statements.common import (
 )
 from rpa.documents.statements.model import BankLine, Statement
 from rpa.errors import DocumentReadError
+from rpa.identifiers import IdentifierError, iban_from_rib
+from rpa.money import from_minor_units
 
 RECORD_LENGTH = 120
 _POSITIVE = "{ABCDEFGHI"
 _NEGATIVE = "}JKLMNOPQR"
-# Letters of a French account number count as digits in the RIB key (A/J→1, B/K/S→2, …).
-_RIB_LETTERS = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "12345678912345678923456789")
 
 
 @dataclass(slots=True)
@@ -110,9 +110,9 @@ def _amount(record: str, source: str, line_no: int) -> Decimal:
         sign, digit = -1, _NEGATIVE.index(last)
     else:
         raise _error(source, line_no, f"columns 91-104: {last!r} is not a CFONB sign character")
-    if not body.isdigit() or not decimals.isdigit():
+    if not (body.isascii() and body.isdigit() and decimals.isascii() and decimals.isdigit()):
         raise _error(source, line_no, f"columns 91-104: {record[90:104]!r} is not a CFONB amount")
-    return (sign * Decimal(body + str(digit))).scaleb(-int(decimals))
+    return from_minor_units(sign * int(body + str(digit)), int(decimals))
 
 
 def _date(ddmmyy: str, source: str, line_no: int) -> date:
@@ -127,11 +127,10 @@ def _account(record: str) -> str:
     bank, branch, number = record[2:7], record[11:16], record[21:32].strip()
     if not (bank.isdigit() and branch.isdigit() and len(number) == 11 and number.isalnum()):
         return f"{bank}{branch}{number}"
-    digits = number.upper().translate(_RIB_LETTERS)
-    key = 97 - (89 * int(bank) + 15 * int(branch) + 3 * int(digits)) % 97
-    bban = f"{bank}{branch}{number.upper()}{key:02d}"
-    numeric = "".join(str(int(ch, 36)) for ch in bban + "FR00")
-    return f"FR{98 - int(numeric) % 97:02d}{bban}"
+    try:
+        return iban_from_rib(bank, branch, number)
+    except IdentifierError:  # a digit of another script, say: keep the account as the bank wrote it
+        return f"{bank}{branch}{number}"
 
 
 def _movement(record: str, source: str, line_no: int, statement: _Open) -> BankLine:

@@ -16,12 +16,11 @@ from rpa.documents.statements.common import (
     clean,
     derived_line_id,
     make_line_ids_unique,
-    money,
-    parse_decimal,
     statement_error,
 )
 from rpa.documents.statements.csv_profiles import CsvProfile
 from rpa.documents.statements.model import BankLine, Statement
+from rpa.money import AmountError, pad, parse_amount
 
 if TYPE_CHECKING:
     from _csv import Reader as _reader
@@ -156,7 +155,7 @@ def _line(
         out = abs(_amount(debit, source, where(cols.debit), profile)) if debit else Decimal(0)
         into = _amount(credit, source, where(cols.credit), profile) if credit else Decimal(0)
         amount = into - out
-    amount = money(amount, currency)
+    amount = pad(amount, currency)
     remittance = clean(" ".join(cell(c) for c in cols.remittance))
     reference = cell(cols.bank_reference)
     return BankLine(
@@ -192,10 +191,10 @@ def _date(text: str, source: str, where: str, profile: CsvProfile) -> date:
 
 def _amount(text: str, source: str, where: str, profile: CsvProfile) -> Decimal:
     try:
-        return parse_decimal(
+        return parse_amount(
             text, decimal_separator=profile.decimal_separator, thousands_separator=profile.thousands_separator
         )
-    except ValueError as exc:
+    except AmountError as exc:
         raise statement_error(
             MALFORMED,
             source,

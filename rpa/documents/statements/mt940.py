@@ -16,13 +16,12 @@ from rpa.documents.statements.common import (
     MALFORMED,
     derived_line_id,
     make_line_ids_unique,
-    money,
-    parse_decimal,
     statement_error,
     two_digit_year,
 )
 from rpa.documents.statements.model import BankLine, Statement
 from rpa.documents.statements.mt940_details import Details, looks_like_iban, parse_details
+from rpa.money import AmountError, pad, parse_amount
 
 _FIELD = re.compile(r"^:(\d\d[A-Z]?):(.*)$")
 _KNOWN = {
@@ -183,9 +182,17 @@ def _balance(fld: _Field | None, source: str) -> tuple[Decimal, str] | None:
             "expected C|D, YYMMDD, currency and an amount with a decimal comma",
         )
     _date(match.group("date"), source, fld)
-    value = parse_decimal(match.group("amount"), decimal_separator=",")
     currency = match.group("ccy")
-    return money(-value if match.group("mark") == "D" else value, currency), currency
+    return _amount(match.group("amount"), match.group("mark") == "D", currency, source, fld), currency
+
+
+def _amount(text: str, negative: bool, currency: str, source: str, fld: _Field) -> Decimal:
+    """A signed amount written with the MT940 decimal comma, padded to the currency."""
+    try:
+        value = parse_amount(text, decimal_separator=",")
+        return pad(-value if negative else value, currency)
+    except AmountError as exc:
+        raise statement_error(MALFORMED, source, f"line {fld.line_no} (:{fld.tag}:)", str(exc)) from exc
 
 
 def _date(yymmdd: str, source: str, fld: _Field) -> date:
@@ -231,9 +238,8 @@ def _line(
         _entry_date(value_date, match.group("entry"), source, fld) if match.group("entry") else value_date
     )
     mark = match.group("mark")
-    value = parse_decimal(match.group("amount"), decimal_separator=",")
     # RC is the reversal of a credit, so money goes out; RD gives money back.
-    amount = money(-value if mark in {"D", "RC", "ED"} else value, currency)
+    amount = _amount(match.group("amount"), mark in {"D", "RC", "ED"}, currency, source, fld)
     # The account owner's reference (before //) is kept in raw only: banks fill it with codes and keywords.
     bank_ref = match.group("ref").partition("//")[2]
     supplementary = fld.lines[1].strip() if len(fld.lines) > 1 else ""

@@ -17,11 +17,10 @@ from rpa.documents.statements.common import (
     clean,
     derived_line_id,
     make_line_ids_unique,
-    money,
-    parse_decimal,
     statement_error,
 )
 from rpa.documents.statements.model import BankLine, Statement
+from rpa.money import AmountError, pad, parse_amount
 
 _TAG = re.compile(r"<(/?)([A-Za-z0-9._]+)\s*>")
 _CHARSETS = {
@@ -161,7 +160,7 @@ def _statement(node: _Node, content: str, source: str) -> Statement:
         account_iban=account,
         currency=currency,
         lines=tuple(make_line_ids_unique(lines)),
-        closing_balance=money(_amount(closing, source, node, "BALAMT"), currency) if closing else None,
+        closing_balance=pad(_amount(closing, source, node, "BALAMT"), currency) if closing else None,
         source=f"{source}, line {node.line}",
         format="ofx",
     )
@@ -170,8 +169,8 @@ def _statement(node: _Node, content: str, source: str) -> Statement:
 def _amount(value: str, source: str, node: _Node, tag: str) -> Decimal:
     try:
         # Some European servers write a decimal comma.
-        return parse_decimal(value, decimal_separator="," if "," in value and "." not in value else ".")
-    except ValueError as exc:
+        return parse_amount(value, decimal_separator="," if "," in value and "." not in value else ".")
+    except AmountError as exc:
         raise statement_error(MALFORMED, source, f"line {node.line} <{tag}>", str(exc)) from exc
 
 
@@ -185,7 +184,7 @@ def _line(
             MALFORMED, source, f"line {trn.line} <STMTTRN>", f"the transaction has no <{missing}>"
         )
     line_currency = (trn.get("CURRENCY", "CURSYM") or currency).upper()
-    amount = money(_amount(raw_amount, source, trn, "TRNAMT"), line_currency)
+    amount = pad(_amount(raw_amount, source, trn, "TRNAMT"), line_currency)
     booking = _date(posted, source, trn, "DTPOSTED")
     available = trn.get("DTAVAIL")
     remittance = clean(trn.get("MEMO"))

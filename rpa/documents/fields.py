@@ -1,0 +1,343 @@
+"""Typed fields from a document's text by labels and patterns (French, English, some German), never by
+position on the page, so that layouts from any issuer read the same. Pure: text in, fields out."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from datetime import date
+from decimal import Decimal
+from typing import TypeVar
+
+from rpa.documents.dates import iter_dates
+from rpa.documents.model import InvoiceFields, KbisFields, OtherFields, RibFields
+from rpa.identifiers import compact, iban_is_valid, siren_is_valid
+from rpa.money import AmountError, parse_amount_guess
+
+T = TypeVar("T")
+# An amount with two decimals, grouped or not (1 234,56 / 1.234,56 / 1,234.56 / 12.50), not a percentage.
+_AMOUNT = re.compile(r"(?<![\d.,])-?(?:\d{1,3}(?:[ \u00a0\u202f.,']\d{3})+|\d+)[.,]\d{2}(?![\d%])(?!\s*%)")
+_ID = re.compile(r"[A-Z0-9][A-Z0-9/_.\-]*\d[A-Z0-9/_\-]*", re.IGNORECASE)
+_BIC = re.compile(r"\b[A-Z]{4}[A-Z]{2}[A-Z0-9]{2}(?:[A-Z0-9]{3})?\b")
+_NINE_DIGITS = r"(\d{3}[ \u00a0]?\d{3}[ \u00a0]?\d{3})"
+_SIRET = re.compile(r"\b(\d{3}[ \u00a0]?\d{3}[ \u00a0]?\d{3}[ \u00a0]?\d{5})\b")
+_RCS = (
+    re.compile(rf"\bR\.?[CS]\.?[CS]\.?\s+[^\W\d_][\w' \-]*?\s+(?:[AB]\s+)?{_NINE_DIGITS}\b"),
+    re.compile(rf"\b(?:[AB]\s+)?{_NINE_DIGITS}\s+R\.?C\.?S\b"),
+)
+_VAT = re.compile(r"\b([A-Z]{2})[ ]?([0-9A-Z]{2}(?:[ ]?\d){7,10})\b")
+_CURRENCIES = {"€": "EUR", "EUR": "EUR", "$": "USD", "USD": "USD", "£": "GBP", "GBP": "GBP", "CHF": "CHF"}
+_CURRENCY = re.compile(r"€|\$|£|\b(?:EUR|USD|GBP|CHF)\b")
+
+
+def _labels(*words: str) -> re.Pattern[str]:
+    """One pattern for alternative labels, matched case-insensitively at word starts."""
+    return re.compile(r"(?<!\w)(?:" + "|".join(words) + r")", re.IGNORECASE)
+
+
+GROSS = (
+    _labels(
+        r"total\s+t\.?t\.?c\.?",
+        r"montant\s+t\.?t\.?c\.?",
+        r"net\s+[àa]\s+payer",
+        r"somme\s+[àa]\s+payer",
+        r"total\s+[àa]\s+payer",
+        r"montant\s+[àa]\s+payer",
+        r"amount\s+due",
+        r"total\s+due",
+        r"balance\s+due",
+        r"grand\s+total",
+        r"total\s+amount",
+        r"gesamtbetrag",
+        r"rechnungsbetrag",
+    ),
+    _labels(r"total(?!\s*(?:h\.?t|hors|tva|t\.?v\.?a|tax|vat|net|excl|sub))"),
+)
+NET = (
+    _labels(
+        r"total\s+h\.?t\.?",
+        r"montant\s+h\.?t\.?",
+        r"total\s+hors\s+tax\w*",
+        r"sous[\s-]total",
+        r"subtotal",
+        r"total\s+(?:excl\.?|excluding|before)\s+(?:vat|tax)",
+        r"net\s+amount",
+        r"total\s+net",
+        r"nettobetrag",
+    ),
+)
+TAX = (
+    _labels(r"total\s+t\.?v\.?a\.?", r"montant\s+t\.?v\.?a\.?", r"total\s+(?:vat|tax)", r"vat\s+amount"),
+    _labels(r"t\.?v\.?a\.?(?!\s*intra)", r"vat", r"tax", r"mwst\.?", r"ust\.?"),
+)
+NUMBER = (
+    _labels(
+        r"facture\s+n\s*[°o.º]",
+        r"n\s*[°o.º]\s*(?:de\s+)?facture",
+        r"num[ée]ro\s+de\s+facture",
+        r"invoice\s+(?:number|no\.?|n[°o.º]|#)",
+        r"rechnungs-?nr\.?",
+        r"rechnungsnummer",
+    ),
+    _labels(r"invoice", r"facture"),
+)
+ISSUE_DATE = (
+    _labels(
+        r"date\s+de\s+(?:la\s+)?factur(?:e|ation)(?!\s+associ)",
+        r"date\s+d['’]?[ée]mission",
+        r"invoice\s+date",
+        r"date\s+of\s+issue",
+        r"issue\s+date",
+        r"rechnungsdatum",
+    ),
+)
+PLAIN_DATE = (
+    _labels(
+        r"date(?!\s*(?:limite|d['’]?[ée]ch[ée]ance|de\s+(?:livraison|d[ée]but|fin|paiement|r[eè]glement)|due))"
+    ),
+)
+DUE_DATE = (
+    _labels(
+        r"date\s+d['’]?[ée]ch[ée]ance",
+        r"[ée]ch[ée]ance",
+        r"due\s+date",
+        r"payment\s+due",
+        r"date\s+limite",
+        r"[àa]\s+payer\s+avant\s+le",
+        r"zahlungsziel",
+        r"f[äa]llig",
+    ),
+)
+IBAN = (_labels(r"iban"),)
+BIC = (_labels(r"bic", r"swift", r"code\s+banque\s+international"),)
+SIREN = (_labels(r"siren", r"n°\s*siren"),)
+SIRET = (_labels(r"siret"),)
+VAT_ID = (
+    _labels(
+        r"tva\s+intra\w*",
+        r"n°\s*(?:de\s+)?tva",
+        r"vat\s+(?:number|no\.?|id|reg\w*)",
+        r"ustid\w*",
+        r"ust-?idnr\.?",
+        r"tva",
+        r"vat",
+    ),
+)
+HOLDER = (
+    _labels(
+        r"titulaire\s+du\s+compte", r"titulaire", r"account\s+holder", r"account\s+name", r"kontoinhaber"
+    ),
+)
+COMPANY = (_labels(r"d[ée]nomination(?:\s+sociale)?", r"raison\s+sociale", r"company\s+name"),)
+LEGAL_FORM = (_labels(r"forme\s+juridique", r"legal\s+form"),)
+REGISTRATION = (
+    _labels(r"date\s+d['’]?immatriculation", r"immatricul[ée]e?\s+le", r"date\s+of\s+registration"),
+)
+EXTRACT_DATE = (
+    _labels(
+        r"[àa]\s+jour\s+au",
+        r"mis\s+[àa]\s+jour\s+le",
+        r"date\s+d['’]?[ée]dition",
+        r"d[ée]livr[ée]\s+le",
+        r"extrait\s+(?:kbis\s+)?(?:du|au)",
+    ),
+)
+_BELOW_MAX = 40  # a value printed under its label stands alone on a short line, not in a paragraph
+_JUNK = " \t:.#°-–=|"  # what sits between a label and its value
+
+
+def _after(text: str, end: int) -> tuple[str, str]:
+    """The rest of the line after a label, and the next non-empty line (a value printed below its label)."""
+    line_end = text.find("\n", end)
+    rest = text[end : line_end if line_end >= 0 else len(text)]
+    below = ""
+    if line_end >= 0:
+        for line in text[line_end + 1 :].split("\n", 3)[:3]:
+            if line.strip():
+                below = line if len(line.strip()) <= _BELOW_MAX else ""
+                break
+    return rest.lstrip(_JUNK), below.strip()
+
+
+def find_labelled(
+    text: str, labels: Sequence[re.Pattern[str]], read: Callable[[str], T | None], *, last: bool = False
+) -> T | None:
+    """The value ``read`` finds right after the first label that has one (the last occurrence first when
+    ``last``, as totals come at the end); on the same line, else on the line below when the label ends it."""
+    for label in labels:
+        matches = list(label.finditer(text))
+        for match in reversed(matches) if last else matches:
+            if text[match.end() : match.end() + 1].isalnum() and match.group(0)[-1:].isalnum():
+                continue  # the label is only the start of a longer word ("dates", "totalement")
+            rest, below = _after(text, match.end())
+            value = read(rest) if rest.strip() else None
+            if value is None and not rest.strip():
+                value = read(below)
+            if value is not None:
+                return value
+    return None
+
+
+def read_amount(text: str) -> Decimal | None:
+    """The last two-decimal amount of ``text`` (a totals line lists net, tax, gross left to right)."""
+    found = _AMOUNT.findall(text)
+    for token in reversed(found):
+        try:
+            return parse_amount_guess(token)
+        except AmountError:
+            continue
+    return None
+
+
+def read_first_date(text: str) -> date | None:
+    return next((d for _, d in iter_dates(text)), None)
+
+
+def read_identifier(text: str) -> str | None:
+    """An invoice number: the first token holding a digit (``INV/2023/03/0008``, ``F-2024-12``)."""
+    match = _ID.match(text.strip())
+    return match.group(0).rstrip(".-/") if match else None
+
+
+def read_iban(text: str) -> str | None:
+    """The longest run of tokens that checks as an IBAN; else a plausible one as written (checked later)."""
+    tokens: list[str] = []
+    for token in re.split(r"[ \u00a0]+", text.strip()):
+        if not token.isalnum() or len("".join(tokens) + token) > 34:
+            break
+        tokens.append(token)
+    candidates = [compact("".join(tokens[:n])) for n in range(len(tokens), 0, -1)]
+    valid = next((c for c in candidates if iban_is_valid(c)), None)
+    if valid:
+        return valid
+    plausible = [c for c in candidates if re.fullmatch(r"[A-Z]{2}\d{2}[A-Z0-9]{10,30}", c)]
+    return plausible[-1] if plausible else None
+
+
+def read_bic(text: str) -> str | None:
+    match = _BIC.search(text)
+    return match.group(0) if match else None
+
+
+def read_vat(text: str) -> str | None:
+    match = _VAT.search(text.upper())
+    return compact(match.group(1) + match.group(2)) if match else None
+
+
+def read_line(text: str) -> str | None:
+    """A name on the rest of a line, up to a separator (`` - ``, ``|``, two spaces)."""
+    value = re.split(r"\s+[-–|]\s+|\s{2,}|\t", text.strip(), maxsplit=1)[0].strip(" :.,")
+    return value or None
+
+
+def currency(text: str) -> str | None:
+    """The currency most often written in ``text`` (``€``, ``EUR``, ``$``…); None when none is."""
+    counts = Counter(_CURRENCIES[m.group(0)] for m in _CURRENCY.finditer(text))
+    return counts.most_common(1)[0][0] if counts else None
+
+
+def siren_siret(text: str) -> tuple[str | None, str | None]:
+    """(SIREN, SIRET) of the issuer: labelled ones first, else the number of an RCS mention."""
+    siret = find_labelled(text, SIRET, lambda s: _digits(_SIRET.match(s)))
+    siren = find_labelled(text, SIREN, lambda s: _digits(re.match(_NINE_DIGITS, s)))
+    if siren is None:
+        siren = next(
+            (_digits(m) for p in _RCS for m in p.finditer(text) if siren_is_valid(_digits(m) or "")), None
+        )
+    if siren is None and siret:
+        siren = siret[:9]
+    return siren, siret
+
+
+def _digits(match: re.Match[str] | None) -> str | None:
+    return re.sub(r"\D", "", match.group(1) if match.lastindex else match.group(0)) if match else None
+
+
+def _column_totals(text: str) -> tuple[Decimal | None, Decimal | None, Decimal | None]:
+    """(net, tax, gross) from a table whose header names HT/TVA/TTC columns and whose total row follows."""
+    lines = text.splitlines()
+    for index, line in enumerate(lines):
+        order = _column_order(line)
+        if len(order) < 2:
+            continue
+        for row in lines[index + 1 : index + 15]:
+            amounts = _AMOUNT.findall(row)
+            if re.match(r"\s*total", row, re.IGNORECASE) and len(amounts) == len(order):
+                values = dict(zip(order, (parse_amount_guess(a) for a in amounts), strict=True))
+                return values.get("net"), values.get("tax"), values.get("gross")
+    return None, None, None
+
+
+def _column_order(line: str) -> list[str]:
+    found = [(m.start(), "net") for m in re.finditer(r"\bH\.?T\b|\bnet\b", line, re.IGNORECASE)]
+    found += [(m.start(), "tax") for m in re.finditer(r"\bT\.?V\.?A\b|\bVAT\b|\btax\b", line, re.IGNORECASE)]
+    found += [(m.start(), "gross") for m in re.finditer(r"\bT\.?T\.?C\b", line, re.IGNORECASE)]
+    return [kind for _, kind in sorted(found)]
+
+
+def invoice_fields(text: str) -> InvoiceFields:
+    """The invoice fields written in ``text``; the ones not found are None."""
+    text = text.replace("\r\n", "\n")
+    net, tax, gross = _column_totals(text)
+    siren, siret = siren_siret(text)
+    number_at = next((m.end() for p in NUMBER[:1] for m in p.finditer(text)), None)
+    issue = find_labelled(text, ISSUE_DATE, read_first_date)
+    if issue is None and number_at is not None:  # "Facture n° 123 du 2 juillet 2015"
+        issue = read_first_date(text[number_at : text.find("\n", number_at) % (len(text) + 1)])
+    return InvoiceFields(
+        number=find_labelled(text, NUMBER, read_identifier),
+        issue_date=issue or find_labelled(text, PLAIN_DATE, read_first_date),
+        due_date=find_labelled(text, DUE_DATE, read_first_date),
+        seller_siren=siren,
+        seller_siret=siret,
+        seller_vat_id=find_labelled(text, VAT_ID, read_vat),
+        iban=find_labelled(text, IBAN, read_iban),
+        bic=find_labelled(text, BIC, read_bic),
+        currency=currency(text),
+        total_net=find_labelled(text, NET, read_amount, last=True) or net,
+        total_tax=find_labelled(text, TAX, read_amount, last=True) or tax,
+        total_gross=find_labelled(text, GROSS, read_amount, last=True) or gross,
+    )
+
+
+def rib_fields(text: str) -> RibFields:
+    """The bank account written in ``text``: holder, IBAN, BIC and, for a French IBAN, the RIB parts."""
+    iban = find_labelled(text, IBAN, read_iban)
+    parts: dict[str, str | None] = {}
+    if iban and iban.startswith("FR") and len(iban) == 27:
+        parts = {
+            "bank_code": iban[4:9],
+            "branch_code": iban[9:14],
+            "account_number": iban[14:25],
+            "rib_key": iban[25:],
+        }
+    return RibFields(
+        holder=find_labelled(text, HOLDER, read_line),
+        iban=iban,
+        bic=find_labelled(text, BIC, read_bic),
+        **parts,
+    )
+
+
+def kbis_fields(text: str) -> KbisFields:
+    """The company a Kbis extract describes, when it registered and how recent the extract is."""
+    siren, _ = siren_siret(text)
+    return KbisFields(
+        company_name=find_labelled(text, COMPANY, read_line),
+        siren=siren,
+        legal_form=find_labelled(text, LEGAL_FORM, read_line),
+        registration_date=find_labelled(text, REGISTRATION, read_first_date),
+        extract_date=find_labelled(text, EXTRACT_DATE, read_first_date),
+    )
+
+
+def other_fields(text: str) -> OtherFields:
+    return OtherFields(document_date=find_labelled(text, PLAIN_DATE, read_first_date))
+
+
+def missing(fields: InvoiceFields) -> Iterator[str]:
+    """The names of the key invoice fields not found (number, date, totals): worth a second reading."""
+    for name in ("number", "issue_date", "total_gross", "total_net"):
+        if getattr(fields, name) is None:
+            yield name
