@@ -164,11 +164,6 @@ class RunContext(Generic[C, P]):
         return count
 
 
-Collect = Callable[[RunContext[Any, Any]], Iterable[NewItem[Any]]]
-Process = Callable[[RunContext[Any, Any], Item[Any]], Mapping[str, Any] | None]
-Finalize = Callable[[RunContext[Any, Any], "RunSummary"], Mapping[str, Any] | None]
-
-
 @dataclass(frozen=True)
 class UiTarget:
     """Screens a bot uses in one legacy application, for ``rpa preflight``.
