@@ -9,7 +9,7 @@ import multiprocessing
 import resource
 import time
 from collections.abc import Callable, Iterable, Sequence
-from multiprocessing.connection import Connection
+from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
 from rpa.documents import fields
@@ -36,7 +36,6 @@ MAX_XLSX_ROWS = 2_000  # enough cells to tell the type and read labelled fields
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"
 _HEAD = 1024
-_POLL_S = 0.02  # how often the pool looks for finished workers: short against a file's read time
 
 
 def extract(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> ExtractedDocument:
@@ -172,9 +171,8 @@ class _Job:
     """One file being read by one worker process, with its deadline."""
 
     def __init__(self, path: Path, max_bytes: int, timeout_s: float, max_memory: int) -> None:
-        context = multiprocessing.get_context(
-            "fork"
-        )  # no re-import per file: the parent has the engines loaded
+        # fork: the worker starts with the parent's engines loaded, no re-import per file.
+        context = multiprocessing.get_context("fork")
         self.path, self.timeout_s = path, timeout_s
         self.receive, send = context.Pipe(duplex=False)
         self.process = context.Process(target=_worker, args=(path, max_bytes, max_memory, send), daemon=True)
@@ -234,7 +232,10 @@ def read_documents(
                 if on_done is not None:
                     on_done(result)
         if running:
-            time.sleep(_POLL_S)
+            # Sleep until a worker answers or dies, or until the nearest deadline: no polling interval.
+            nearest = min(job.deadline for job in running.values()) - time.monotonic()
+            ready = [w for job in running.values() for w in (job.receive, job.process.sentinel)]
+            wait(ready, timeout=max(nearest, 0.0))
     return [results[i] for i in range(len(paths))]
 
 
