@@ -123,7 +123,7 @@ def write_csv(path: Path, rows: list[list[str]], delimiter: str = ",") -> Path:
     return path
 
 
-def write_xlsx(path: Path, rows: list[list[str]]) -> Path:
+def write_xlsx(path: Path, rows: list[list[object]]) -> Path:
     book = Workbook()
     sheet = book.active
     assert sheet is not None

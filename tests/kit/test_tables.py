@@ -15,6 +15,7 @@ from rpa.documents.tables import Column, header_key, read_table
 from rpa.errors import DocumentReadError
 from rpa.findings import Severity
 from rpa.money import parse_amount_guess
+from tests.invoice_matching.test_offline import write_xlsx
 
 COLUMNS = (
     Column("number", aliases=("Numéro de facture", "invoice")),
@@ -22,16 +23,6 @@ COLUMNS = (
     Column("amount", aliases=("Montant TTC",)),
     Column("reference", required=False),
 )
-
-
-def write_workbook(path: Path, rows: list[list[object]]) -> Path:
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    for row in rows:
-        sheet.append(row)
-    book.save(path)
-    return path
 
 
 def refused(path: Path, **kwargs: int) -> DocumentReadError:
@@ -94,7 +85,7 @@ def test_headers_match_without_case_accents_spaces_or_punctuation() -> None:
 
 
 def test_xlsx_written_by_openpyxl_keeps_typed_cells(tmp_path: Path) -> None:
-    path = write_workbook(
+    path = write_xlsx(
         tmp_path / "open.xlsx",
         [
             ["Invoice", "CLIENT", "Montant TTC"],
@@ -113,7 +104,7 @@ def test_xlsx_written_by_openpyxl_keeps_typed_cells(tmp_path: Path) -> None:
 
 
 def test_notes_beside_a_sheet_are_ignored_and_several_empty_cells_named(tmp_path: Path) -> None:
-    path = write_workbook(
+    path = write_xlsx(
         tmp_path / "notes.xlsx",
         [
             ["number", "customer", "amount"],
@@ -142,13 +133,13 @@ def test_a_named_sheet_and_a_missing_one(tmp_path: Path) -> None:
 
 
 def test_xlsm_is_refused_by_name(tmp_path: Path) -> None:
-    path = write_workbook(tmp_path / "macros.xlsm", [["number", "customer", "amount"]])
+    path = write_xlsx(tmp_path / "macros.xlsm", [["number", "customer", "amount"]])
     error = refused(path)
     assert error.code == "TABLE_UNSAFE" and "macro" in error.message
 
 
 def test_xlsx_holding_a_vba_project_is_refused(tmp_path: Path) -> None:
-    plain = write_workbook(tmp_path / "plain.xlsx", [["number", "customer", "amount"], ["A", "B", 1]])
+    plain = write_xlsx(tmp_path / "plain.xlsx", [["number", "customer", "amount"], ["A", "B", 1]])
     disguised = tmp_path / "disguised.xlsx"
     with zipfile.ZipFile(plain) as source, zipfile.ZipFile(disguised, "w", zipfile.ZIP_DEFLATED) as target:
         for member in source.infolist():
@@ -228,7 +219,7 @@ def test_old_xls_and_damaged_xlsx_are_refused(tmp_path: Path) -> None:
     xls = tmp_path / "old.xls"
     xls.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512)
     assert refused(xls).code == "TABLE_UNSUPPORTED"
-    whole = write_workbook(
+    whole = write_xlsx(
         tmp_path / "whole.xlsx", [["number", "customer", "amount"], ["A", "B", 1]]
     ).read_bytes()
     cut = tmp_path / "cut.xlsx"
