@@ -32,10 +32,9 @@ def check_config() -> None:
     """Validate settings, every bot config and every schedule; exit non-zero naming file, key and problem."""
     from rpa.config_files import load_bot_config
     from rpa.errors import ConfigError
-    from rpa.settings import load_settings
 
     try:
-        s = load_settings()
+        s = wiring.settings()
     except ConfigError as exc:
         err().print(f"[red]settings invalid[/red]\n{exc.message}")
         raise typer.Exit(2) from exc
