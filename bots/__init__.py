@@ -9,4 +9,5 @@ from __future__ import annotations
 
 ALL_BOTS: dict[str, str] = {
     "invoice_matching": "bots.invoice_matching.bot:BOT",
+    "document_check": "bots.document_check.bot:BOT",
 }

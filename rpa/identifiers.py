@@ -1,5 +1,5 @@
-"""Checksummed identifiers of finance back offices: IBAN, French RIB key, ISO 11649 RF creditor reference,
-SIREN/SIRET and the French intracommunity VAT number. Pure standard library.
+"""Checksummed identifiers of finance back offices: IBAN, BIC, French RIB key, ISO 11649 RF creditor
+reference, SIREN/SIRET and the French intracommunity VAT number. Pure standard library.
 """
 
 from __future__ import annotations
@@ -257,6 +257,46 @@ def fr_vat_is_valid(vat: str) -> bool:
     """True when ``vat`` is a French VAT number whose SIREN and key check."""
     try:
         validate_fr_vat(vat)
+    except IdentifierError:
+        return False
+    return True
+
+
+# ISO 3166-1 alpha-2 country codes (and XK, used by banks for Kosovo): the 5th-6th letters of a BIC.
+COUNTRY_CODES = frozenset(
+    """AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS
+    BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE EG EH
+    ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM HN HR HT HU
+    ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU
+    LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP
+    NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK
+    SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA
+    VC VE VG VI VN VU WF WS XK YE YT ZA ZM ZW""".split()  # noqa: SIM905 - a table reads better as text
+)
+_BIC_SHAPE = re.compile(r"[A-Z]{4}[A-Z]{2}[A-Z0-9]{2}(?:[A-Z0-9]{3})?")
+
+
+def validate_bic(bic: str) -> str:
+    """The compact BIC (ISO 9362: 4 letters of the bank, 2 of the country, 2 of the place, optionally 3 of
+    the branch); IdentifierError when the shape or the country is wrong. Whether the bank exists is
+    not known here."""
+    value = compact(bic).upper()
+    if not _BIC_SHAPE.fullmatch(value):
+        raise IdentifierError(
+            f"{bic!r} is not a BIC: 8 or 11 characters, 4 letters (bank), 2 letters (country), "
+            "2 letters or digits (place), optionally 3 (branch)"
+        )
+    if value[4:6] not in COUNTRY_CODES:
+        raise IdentifierError(
+            f"{bic!r} names the country {value[4:6]!r}, which is not an ISO 3166 country code"
+        )
+    return value
+
+
+def bic_is_valid(bic: str) -> bool:
+    """True when ``bic`` has the ISO 9362 shape and a known country code."""
+    try:
+        validate_bic(bic)
     except IdentifierError:
         return False
     return True

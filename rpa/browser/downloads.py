@@ -12,6 +12,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page
 
 from rpa.audit.evidence import EvidenceStore
+from rpa.browser.errors import SessionExpiredError
 from rpa.errors import LegacyUiError, LegacyUiUnavailable
 
 
@@ -90,13 +91,18 @@ def fetch(
     *,
     name: str | None = None,
     timeout_ms: float | None = None,
+    follow_redirects: bool = True,
 ) -> DownloadedFile:
     """GET ``url`` with the page's session cookies (no click needed) and keep the body as a file.
 
     Raises LegacyUiUnavailable on HTTP 5xx or an unreachable server, LegacyUiError on other refusals.
+    With ``follow_redirects=False`` a redirect (the usual answer to a request whose session has expired)
+    raises SessionExpiredError instead of saving the login page as the file.
     """
     try:
-        response = page.context.request.get(url, timeout=timeout_ms)
+        response = page.context.request.get(
+            url, timeout=timeout_ms, max_redirects=None if follow_redirects else 0
+        )
     except PlaywrightError as exc:
         raise LegacyUiUnavailable(
             f"{url} cannot be reached: {str(exc).splitlines()[0]}",
@@ -108,6 +114,12 @@ def fetch(
             raise LegacyUiUnavailable(
                 f"{url} answered HTTP {response.status}; the run retries later",
                 code="LEGACY_UI_HTTP_5XX",
+                details={"url": url, "status": response.status},
+            )
+        if not follow_redirects and 300 <= response.status < 400:
+            raise SessionExpiredError(
+                f"{url} redirected to {response.headers.get('location', '?')} instead of sending the file: "
+                "the session has expired",
                 details={"url": url, "status": response.status},
             )
         if not response.ok:

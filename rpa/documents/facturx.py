@@ -98,6 +98,8 @@ def _invoice(root: Element, source: str, findings: list[Finding]) -> InvoiceFiel
         total_tax=_tax_total(summation, currency, source, findings),
         total_gross=amount(summation, "GrandTotalAmount"),
         amount_due=amount(summation, "DuePayableAmount"),
+        lines_total=_lines_total(summation, source, findings),
+        mentions=("seller_address",) if text(seller, "PostalTradeAddress", "CityName") else (),
         vat_breakdown=tuple(
             VatLine(
                 rate=amount(tax, "RateApplicablePercent") or Decimal(0),
@@ -108,6 +110,17 @@ def _invoice(root: Element, source: str, findings: list[Finding]) -> InvoiceFiel
             for tax in (children(settlement, "ApplicableTradeTax") if settlement is not None else [])
         ),
     )
+
+
+def _lines_total(summation: Element | None, source: str, findings: list[Finding]) -> Decimal | None:
+    """The lines' sum with the document-level charges added and allowances taken off: what the taxable
+    base must equal (EN 16931 BR-CO-13)."""
+    lines = _decimal(text(summation, "LineTotalAmount"), source, "LineTotalAmount", findings)
+    if lines is None:
+        return None
+    charges = _decimal(text(summation, "ChargeTotalAmount"), source, "ChargeTotalAmount", findings)
+    allowances = _decimal(text(summation, "AllowanceTotalAmount"), source, "AllowanceTotalAmount", findings)
+    return lines + (charges or 0) - (allowances or 0)
 
 
 def _legal_id(party: Element | None) -> tuple[str | None, str | None]:

@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import TypeVar
 
 from rpa.documents.dates import iter_dates
-from rpa.documents.model import InvoiceFields, KbisFields, OtherFields, RibFields
+from rpa.documents.model import IdentityFields, InvoiceFields, KbisFields, OtherFields, RibFields
 from rpa.identifiers import compact, iban_is_valid, siren_is_valid
 from rpa.money import AmountError, parse_amount_guess
 
@@ -129,7 +129,13 @@ HOLDER = (
         r"titulaire\s+du\s+compte", r"titulaire", r"account\s+holder", r"account\s+name", r"kontoinhaber"
     ),
 )
-COMPANY = (_labels(r"d[ée]nomination(?:\s+sociale)?", r"raison\s+sociale", r"company\s+name"),)
+COMPANY = (
+    _labels(
+        r"d[ée]nomination(?:\s+sociale)?(?:\s+ou\s+raison\s+sociale)?",
+        r"raison\s+sociale",
+        r"company\s+name",
+    ),
+)
 LEGAL_FORM = (_labels(r"forme\s+juridique", r"legal\s+form"),)
 REGISTRATION = (
     _labels(r"date\s+d['’]?immatriculation", r"immatricul[ée]e?\s+le", r"date\s+of\s+registration"),
@@ -143,6 +149,77 @@ EXTRACT_DATE = (
         r"extrait\s+(?:kbis\s+)?(?:du|au)",
     ),
 )
+SELLER = (
+    _labels(r"vendeur", r"[ée]metteur", r"fournisseur", r"prestataire", r"seller", r"supplier", r"sold\s+by"),
+)
+BUYER = (
+    _labels(
+        r"factur[ée]e?\s+[àa]",
+        r"adress[ée]e?\s+[àa]",
+        r"destinataire",
+        r"client(?!\s*(?:n|id|no|number|code|ref))",
+        r"acheteur",
+        r"bill(?:ed)?\s+to",
+        r"invoice(?:d)?\s+to",
+        r"sold\s+to",
+        r"customer(?!\s*(?:n|id|no|number|code|ref))",
+    ),
+)
+LAST_NAME = (_labels(r"nom(?!\s+(?:de|du|d['’]))", r"surname", r"last\s+name", r"family\s+name"),)
+FIRST_NAME = (_labels(r"pr[ée]noms?", r"given\s+names?", r"first\s+name"),)
+BIRTH_DATE = (_labels(r"date\s+de\s+naissance", r"n[ée]e?\s+le", r"date\s+of\s+birth", r"born"),)
+EXPIRY_DATE = (
+    _labels(
+        r"date\s+d['’]?expiration",
+        r"date\s+de\s+(?:fin\s+de\s+)?validit[ée]",
+        r"valable\s+jusqu['’]?au",
+        r"expire\s+le",
+        r"expiry\s+date",
+        r"date\s+of\s+expiry",
+        r"expir(?:es|ation)(?:\s+date)?",
+        r"valid\s+until",
+    ),
+)
+DOCUMENT_NUMBER = (
+    _labels(
+        r"num[ée]ro\s+(?:du\s+document|de\s+la\s+pi[èe]ce)", r"num[ée]ro", r"n°", r"document\s+(?:number|no)"
+    ),
+)
+COMPANY_OF_HOLDER = (_labels(r"soci[ée]t[ée]", r"entreprise", r"company"),)
+# The legal mentions of a French B2B invoice a check may require, each told by its usual wordings.
+MENTIONS: dict[str, re.Pattern[str]] = {
+    "late_penalties": re.compile(
+        r"p[ée]nalit[ée]s?\s+(?:de|pour)\s+retard|int[ée]r[êe]ts?\s+(?:de|pour)\s+retard|"
+        r"taux\s+d['’]\s?int[ée]r[êe]t\s+l[ée]gal|late\s+(?:payment\s+)?(?:penalt|interest|fee|charge)",
+        re.IGNORECASE,
+    ),
+    "recovery_indemnity": re.compile(
+        r"indemnit[ée]\s+forfaitaire|frais\s+de\s+recouvrement|recovery\s+(?:fee|cost|compensation|indemnity)",
+        re.IGNORECASE,
+    ),
+    "seller_address": re.compile(
+        r"\b(?:F-|FR-|D-|B-|L-)?\d{5}\s+[^\W\d_]{2,}|\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b|"
+        r"\b[A-Z]{2}\s+\d{5}(?:-\d{4})?\b"
+    ),
+}
+# Where a French company prints its legal identity: the seller's name is just above.
+_LEGAL_BLOCK = re.compile(r"au\s+capital|\bsiren\b|\bsiret\b|\bR\.?C\.?S\b|share\s+capital", re.IGNORECASE)
+_ADDRESS_LINE = re.compile(
+    r"^\s*\d|\b\d{5}\b|\b(?:rue|avenue|av\.|bd|boulevard|chemin|place|all[ée]e|route|street|st\.?|road)\b",
+    re.IGNORECASE,
+)
+_LINE_HEADER = re.compile(
+    r"\b(?:d[ée]signation|description|libell[ée]|article|produit|prestation|item|beschreibung)\b",
+    re.IGNORECASE,
+)
+_LAST_COLUMN = re.compile(
+    r"(?:montant(?:\s+h\.?t\.?)?|total(?:\s+h\.?t\.?)?|amount|line\s+total|prix\s+total|zeilenbetrag)\s*\W*$",
+    re.IGNORECASE,
+)
+_ROW_AMOUNT = re.compile(
+    r"(?<![\d.,])-?\d{1,3}(?:[ \u00a0\u202f.,']\d{3})*(?:[.,]\d{2})?(?=\s*(?:€|EUR|\$|£)?\s*$)"
+)
+_BUYER_LINES = 5  # the buyer's name, street, town, country and VAT number under its label
 _BELOW_MAX = 40  # a value printed under its label stands alone on a short line, not in a paragraph
 _JUNK = " \t:.#°-–=|"  # what sits between a label and its value
 
@@ -216,8 +293,12 @@ def read_iban(text: str) -> str | None:
 
 
 def read_bic(text: str) -> str | None:
+    """The BIC as written (checked later): a well-formed one first, else the first code-like token."""
     match = _BIC.search(text)
-    return match.group(0) if match else None
+    if match:
+        return match.group(0)
+    token = re.match(r"\s*([A-Z0-9]{6,14})\b", text)
+    return token.group(1) if token and re.search(r"[A-Z]{4}", token.group(1)) else None
 
 
 def read_vat(text: str) -> str | None:
@@ -276,22 +357,57 @@ def _column_order(line: str) -> list[str]:
     return [kind for _, kind in sorted(found)]
 
 
+def _buyer_block(text: str) -> tuple[int, int]:
+    """Where the buyer's name and address are written: from its label over the next few lines."""
+    match = next((m for p in BUYER for m in p.finditer(text)), None)
+    if match is None:
+        return (0, 0)
+    end = match.end()
+    for _ in range(_BUYER_LINES):
+        found = text.find("\n", end + 1)
+        end = found if found >= 0 else len(text)
+    return (match.start(), end)
+
+
+def vat_ids(text: str, seller_siren: str | None) -> tuple[str | None, str | None]:
+    """(seller's, buyer's) VAT numbers among the labelled ones: the seller's is the one of its SIREN, else
+    the first outside the buyer's block; the buyer's is one inside it."""
+    start, end = _buyer_block(text)
+    found: list[tuple[bool, str]] = []
+    for label in VAT_ID:
+        for match in label.finditer(text):
+            rest, below = _after(text, match.end())
+            value = read_vat(rest) if rest.strip() else read_vat(below)
+            if value and all(value != v for _, v in found):
+                found.append((start <= match.start() < end, value))
+    own = next((v for _, v in found if seller_siren and v.endswith(seller_siren)), None)
+    seller = own or next((v for inside, v in found if not inside), None)
+    buyer = next((v for inside, v in found if inside and v != seller), None)
+    return seller, buyer
+
+
 def invoice_fields(text: str) -> InvoiceFields:
     """The invoice fields written in ``text``; the ones not found are None."""
     text = text.replace("\r\n", "\n")
     net, tax, gross = _column_totals(text)
     siren, siret = siren_siret(text)
+    seller_vat, buyer_vat = vat_ids(text, siren)
     number_at = next((m.end() for p in NUMBER[:1] for m in p.finditer(text)), None)
     issue = find_labelled(text, ISSUE_DATE, read_first_date)
     if issue is None and number_at is not None:  # "Facture n° 123 du 2 juillet 2015"
         issue = read_first_date(text[number_at : text.find("\n", number_at) % (len(text) + 1)])
     return InvoiceFields(
+        seller_name=find_labelled(text, SELLER, read_name) or seller_name(text),
+        buyer_name=find_labelled(text, BUYER, read_name),
+        lines_total=lines_total(text),
+        mentions=mentions(text),
         number=find_labelled(text, NUMBER, read_identifier),
         issue_date=issue or find_labelled(text, PLAIN_DATE, read_first_date),
         due_date=find_labelled(text, DUE_DATE, read_first_date),
         seller_siren=siren,
         seller_siret=siret,
-        seller_vat_id=find_labelled(text, VAT_ID, read_vat),
+        seller_vat_id=seller_vat,
+        buyer_vat_id=buyer_vat,
         iban=find_labelled(text, IBAN, read_iban),
         bic=find_labelled(text, BIC, read_bic),
         currency=currency(text),
@@ -323,13 +439,89 @@ def rib_fields(text: str) -> RibFields:
 def kbis_fields(text: str) -> KbisFields:
     """The company a Kbis extract describes, when it registered and how recent the extract is."""
     siren, _ = siren_siret(text)
+    siret = find_labelled(text, SIRET, lambda s: _digits(_SIRET.match(s)))
     return KbisFields(
         company_name=find_labelled(text, COMPANY, read_line),
         siren=siren,
+        siret=siret,
         legal_form=find_labelled(text, LEGAL_FORM, read_line),
         registration_date=find_labelled(text, REGISTRATION, read_first_date),
         extract_date=find_labelled(text, EXTRACT_DATE, read_first_date),
     )
+
+
+def identity_fields(text: str) -> IdentityFields:
+    """Whose identity document it is and until when it is valid."""
+    return IdentityFields(
+        last_name=find_labelled(text, LAST_NAME, read_line),
+        first_name=find_labelled(text, FIRST_NAME, read_line),
+        company_name=find_labelled(text, COMPANY_OF_HOLDER, read_name),
+        document_number=find_labelled(text, DOCUMENT_NUMBER, read_identifier),
+        birth_date=find_labelled(text, BIRTH_DATE, read_first_date),
+        expiry_date=find_labelled(text, EXPIRY_DATE, read_first_date),
+    )
+
+
+def read_name(text: str) -> str | None:
+    """A party's name on the rest of a line: like :func:`read_line`, but not an address or a number."""
+    value = read_line(text)
+    if value is None or _ADDRESS_LINE.search(value) or not re.search(r"[^\W\d_]{2}", value):
+        return None
+    return value
+
+
+def seller_name(text: str) -> str | None:
+    """The issuer's name when the text does not label it: the name-like line just above the first legal
+    identity block (capital, SIREN, RCS), skipping its address lines; None when there is no such block."""
+    lines = [line.strip() for line in text.splitlines()]
+    block = next((i for i, line in enumerate(lines) if _LEGAL_BLOCK.search(line)), None)
+    if block is None:
+        return None
+    for line in reversed(lines[max(0, block - 5) : block + 1]):
+        head = re.split(r"\s+[-–|]\s+|\s{2,}", line, maxsplit=1)[0].strip(" :.")
+        if not head or _LEGAL_BLOCK.search(head) or _ADDRESS_LINE.search(head) or ":" in head or "," in head:
+            continue
+        words = head.split()
+        if (
+            len(head) <= 60
+            and len(words) <= 6
+            and re.search(r"[^\W\d_]{2}", head)
+            and not NUMBER[1].match(head)
+        ):
+            return head
+    return None
+
+
+def lines_total(text: str) -> Decimal | None:
+    """The sum of the line amounts of a one-amount-column table (description … amount), read up to the net
+    total; None when the table is not that simple (several amount columns, section subtotals)."""
+    lines = text.splitlines()
+    header = next(
+        (i for i, line in enumerate(lines) if _LINE_HEADER.search(line) and _LAST_COLUMN.search(line)), None
+    )
+    if header is None or len(set(_column_order(lines[header]))) > 1:
+        return None
+    below = "\n".join(lines[header + 1 :])
+    if sum(1 for p in NET for _ in p.finditer(below)) != 1:
+        return None  # section subtotals: the lines of one section do not make the invoice's total
+    total, rows = Decimal(0), 0
+    for line in lines[header + 1 :]:
+        if any(p.search(line) for p in NET + GROSS) or re.match(r"\s*total", line, re.IGNORECASE):
+            return total if rows else None
+        match = _ROW_AMOUNT.search(line.strip())
+        if match is None:
+            continue  # a description carried over to the next line
+        try:
+            total += parse_amount_guess(match.group(0))
+        except AmountError:
+            return None
+        rows += 1
+    return None
+
+
+def mentions(text: str) -> tuple[str, ...]:
+    """The names (keys of ``MENTIONS``) of the legal mentions written in ``text``."""
+    return tuple(name for name, pattern in MENTIONS.items() if pattern.search(text))
 
 
 def other_fields(text: str) -> OtherFields:

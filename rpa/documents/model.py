@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from rpa.findings import Finding, Severity
 
 UNREADABLE = "UNREADABLE"  # the finding code of a document whose content could not be used
+TEXT_LAYER = "text_layer"  # the field of an UNREADABLE finding about the text: a person may still read it
 
 
 class DocumentType(StrEnum):
@@ -73,6 +74,8 @@ class InvoiceFields(_Frozen):
     total_gross: Decimal | None = None
     amount_due: Decimal | None = None
     vat_breakdown: tuple[VatLine, ...] = ()
+    lines_total: Decimal | None = None  # the sum of the invoice lines' amounts, when the lines were read
+    mentions: tuple[str, ...] = ()  # legal mentions found written (see ``rpa.documents.fields.MENTIONS``)
 
 
 class RibFields(_Frozen):
@@ -95,8 +98,21 @@ class KbisFields(_Frozen):
     company_name: str | None = None
     siren: str | None = None
     legal_form: str | None = None
+    siret: str | None = None
     registration_date: date | None = None
     extract_date: date | None = None
+
+
+class IdentityFields(_Frozen):
+    """An identity document, or the summary an officer wrote of one: whose it is and until when valid."""
+
+    kind: Literal["identity"] = "identity"
+    last_name: str | None = None
+    first_name: str | None = None
+    company_name: str | None = None  # the company the holder represents, when the summary says
+    document_number: str | None = None
+    birth_date: date | None = None
+    expiry_date: date | None = None
 
 
 class OtherFields(_Frozen):
@@ -106,7 +122,7 @@ class OtherFields(_Frozen):
     document_date: date | None = None
 
 
-DocumentFields = InvoiceFields | RibFields | KbisFields | OtherFields
+DocumentFields = InvoiceFields | RibFields | KbisFields | IdentityFields | OtherFields
 
 
 class ExtractedDocument(_Frozen):

@@ -11,7 +11,7 @@ from pathlib import Path
 import pdfplumber
 import pypdfium2 as pdfium
 
-from rpa.documents.model import UNREADABLE
+from rpa.documents.model import TEXT_LAYER, UNREADABLE
 from rpa.findings import Finding, Severity
 
 PDF_MAGIC = b"%PDF-"
@@ -93,7 +93,8 @@ def text_problems(path: Path, text: str) -> list[Finding]:
     """Why ``text`` is not usable: none at all (a scan), unmapped glyphs ``(cid:NN)``, too few words."""
     stripped = text.strip()
     if not stripped:
-        return [unreadable(path, "has no text layer (a scan or an image); ask for a text PDF, or enable OCR")]
+        why = "has no text layer (a scan or an image); ask for a text PDF, or enable OCR"
+        return [unreadable(path, why, field=TEXT_LAYER)]
     cids = len(_CID.findall(stripped))
     if cids and cids * 8 > MAX_CID_SHARE * len(stripped):  # '(cid:NN)' is about 8 characters
         return [
@@ -101,13 +102,16 @@ def text_problems(path: Path, text: str) -> list[Finding]:
                 path,
                 f"has {cids} glyphs without a character mapping ((cid:NN)): its text would be garbage; "
                 "ask for a PDF with embedded fonts, or enable OCR",
+                field=TEXT_LAYER,
             )
         ]
     words = len(_WORD.findall(_CID.sub(" ", stripped)))
     if words < MIN_WORDS:
         return [
             unreadable(
-                path, f"has only {words} words of text (at least {MIN_WORDS} expected); it may be a scan"
+                path,
+                f"has only {words} words of text (at least {MIN_WORDS} expected); it may be a scan",
+                field=TEXT_LAYER,
             )
         ]
     return []

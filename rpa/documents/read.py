@@ -69,6 +69,12 @@ def _read_pdf(path: Path, digest: str) -> ExtractedDocument:
         invoice, xml_findings = read_facturx(data, f"{path.name} ({name})")
         findings.extend(xml_findings)
         if invoice is not None:
+            # The legal mentions (penalties, indemnity) are printed, not in the XML: read them from the text.
+            printed = pdf_text(path)
+            if printed.usable:
+                invoice = invoice.model_copy(
+                    update={"mentions": tuple(sorted({*invoice.mentions, *fields.mentions(printed.text)}))}
+                )
             return _result(path, digest, invoice, Source.FACTURX, findings, DocumentType.INVOICE)
     text = pdf_text(path)
     findings.extend(text.findings)
@@ -115,6 +121,8 @@ def _fields(kind: DocumentType, text: str) -> DocumentFields:
         return fields.rib_fields(text)
     if kind is DocumentType.KBIS:
         return fields.kbis_fields(text)
+    if kind is DocumentType.IDENTITY:
+        return fields.identity_fields(text)
     return fields.other_fields(text)
 
 

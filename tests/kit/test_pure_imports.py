@@ -16,7 +16,8 @@ HEAVY = ("playwright", "sqlalchemy", "openpyxl", "apscheduler")
 EDGE_ROOMS = {"bot", "pages", "report", "offline", "open_items"}
 KIT_PURE = ["rpa.bot", "rpa.items", "rpa.payloads", "rpa.errors", "rpa.documents.statements",
             "rpa.documents.fields", "rpa.documents.classify", "rpa.documents.dates", "rpa.documents.model",
-            "scheduler.calendar", "scheduler.fire_times", "scheduler.cron"]  # fmt: skip
+            "rpa.documents.names",
+            "rpa.calendar", "scheduler.calendar", "scheduler.fire_times", "scheduler.cron"]  # fmt: skip
 
 
 def pure_modules() -> list[str]:

@@ -1,0 +1,1 @@
+"""document_check: every supporting document of a client dossier read, checked and explained."""
