@@ -1,6 +1,7 @@
 """Factur-X: the invoice's CII XML (profile BASIC or EN16931) embedded in its PDF as ``factur-x.xml``.
 
-The XML says exactly what the PDF prints, defects included (a missing due date, totals that disagree).
+The XML says exactly what the PDF prints, defects included (a missing due date or payment mention, a
+wrong identifier or seller name, totals that disagree).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pypdf import PdfWriter
 from pypdf.generic import ArrayObject, NameObject, TextStringObject
 
 from .model import Client, Invoice
+from .pdf_render import legal_notes
 
 NAMESPACES = {
     "rsm": "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100",
@@ -64,6 +66,10 @@ def build_cii_xml(client: Client, invoice: Invoice) -> bytes:
     _el(document, "ram:ID", invoice.number)
     _el(document, "ram:TypeCode", "380")
     _date(document, "ram:IssueDateTime", invoice.issue_date.strftime("%Y%m%d"))
+    for subject, text in legal_notes(invoice).items():
+        note = _el(document, "ram:IncludedNote")
+        _el(note, "ram:Content", text)
+        _el(note, "ram:SubjectCode", subject)
     transaction = _el(root, "rsm:SupplyChainTradeTransaction")
     rate = f"{invoice.vat_rate:.2f}"
     for index, line in enumerate(invoice.lines, start=1):
@@ -95,7 +101,8 @@ def build_cii_xml(client: Client, invoice: Invoice) -> bytes:
         _el(_el(seller, "ram:SpecifiedTaxRegistration"), "ram:ID", client.vat_number, schemeID="VA")
     buyer = _el(agreement, "ram:BuyerTradeParty")
     _el(buyer, "ram:Name", invoice.customer)
-    _address(buyer, "", "", invoice.customer_city)
+    _address(buyer, invoice.customer_street, invoice.customer_postcode, invoice.customer_city)
+    _el(_el(buyer, "ram:SpecifiedTaxRegistration"), "ram:ID", invoice.customer_vat_number, schemeID="VA")
     _el(transaction, "ram:ApplicableHeaderTradeDelivery")
     header = _el(transaction, "ram:ApplicableHeaderTradeSettlement")
     _el(header, "ram:InvoiceCurrencyCode", "EUR")

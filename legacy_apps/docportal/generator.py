@@ -1,31 +1,28 @@
 """Client dossiers generated from a seed, with real defects planted in a known share of them.
 
 No clock is read: ``reference_day`` (the day the back office checks the dossiers) is a parameter, and
-every random draw comes from ``random.Random`` seeded by (seed, dossier number), so the same seed gives
-the same dossiers, byte for byte, on every machine.
+every random draw comes from ``random.Random`` seeded by (seed, client or dossier number), so the same
+seed gives the same dossiers, byte for byte, on every machine. A client's facts (identifiers, address,
+director, registration) come from their own seed, so a re-submission by the same client repeats them.
 """
 
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
-from . import identifiers, pdf_render, vocabulary, workbooks
-from .identifiers import format_iban
-from .invoices import invoice_files
+from . import identifiers, parties, pdf_render, vocabulary, workbooks
+from .defects import NEEDS, plan_defects, resubmission_sources
+from .invoices import OWN_INVOICE_KINDS, EarlierDossier, PrintedInvoice, invoice_files
 from .model import (
-    DOCUMENT_MISSING,
-    DOCUMENT_UNREADABLE,
-    FINDING_CODES,
-    IBAN_KEY_INVALID,
-    INVOICE_DUPLICATE,
-    KBIS_EXPIRED,
-    MENTION_MISSING,
+    DOCUMENT_EXPIRED,
+    KIND_LABELS,
+    MISSING_DOCUMENT,
     PDF,
-    SIREN_KEY_INVALID,
-    TOTALS_MISMATCH,
+    UNREADABLE,
     XLSX,
     Attachment,
     Client,
@@ -34,34 +31,21 @@ from .model import (
 )
 
 REFERENCE_DAY = date(2026, 11, 20)
-DEFECT_SHARE = 0.5  # half the dossiers carry at least one defect
-SECOND_DEFECT_SHARE = 0.3  # of those, this share carries a second, different one
 CENT = Decimal("0.01")
-# Which document kind each defect lives in: missing/unreadable pieces are chosen among the others.
-TOUCHED_KIND = {
-    IBAN_KEY_INVALID: "rib",
-    SIREN_KEY_INVALID: "kbis",
-    KBIS_EXPIRED: "kbis",
-    TOTALS_MISMATCH: "invoice",
-    MENTION_MISSING: "invoice",
-    INVOICE_DUPLICATE: "invoice",
-}
+NAME_KINDS = ("name_mismatch", "legal_form_differs", "legal_form_omitted")
+ID_LETTERS = "ABCDEFGHJKLMNPRSTUVWXYZ"
 
 
-def plan_defects(seed: int, count: int) -> list[tuple[str, ...]]:
-    """Which finding codes each dossier gets. Codes are dealt in turn, so every code appears as soon as
-    ``count * DEFECT_SHARE`` reaches the number of codes (8; the default 30 dossiers give 15 defective)."""
-    rng = random.Random(f"docportal:{seed}:plan")
-    order = list(range(count))
-    rng.shuffle(order)
-    plan: list[tuple[str, ...]] = [() for _ in range(count)]
-    for turn, index in enumerate(order[: round(count * DEFECT_SHARE)]):
-        first = FINDING_CODES[turn % len(FINDING_CODES)]
-        codes = {first}
-        if rng.random() < SECOND_DEFECT_SHARE:
-            codes.add(rng.choice([code for code in FINDING_CODES if code != first]))
-        plan[index] = tuple(sorted(codes))
-    return plan
+@dataclass(frozen=True)
+class Party:
+    """What stays true of a client from one dossier to the next."""
+
+    client: Client
+    registered_on: date
+    document_type: str
+    id_number: str
+    birth: date
+    expires: date
 
 
 def generate_dossiers(seed: int, count: int = 30, reference_day: date = REFERENCE_DAY) -> tuple[Dossier, ...]:
@@ -74,24 +58,39 @@ def _generate(seed: int, count: int, reference_day: date) -> tuple[Dossier, ...]
     if count < 1:
         raise ValueError(f"dossier count must be at least 1, got {count}")
     plan = plan_defects(seed, count)
+    sources = resubmission_sources(seed, plan)
     stems = list(vocabulary.COMPANY_STEMS)
     random.Random(f"docportal:{seed}:names").shuffle(stems)
-    dossiers = []
+    dossiers: list[Dossier] = []
+    invoices: list[tuple[PrintedInvoice, ...]] = []
     for index in range(count):
-        stem = stems[index % len(stems)]
-        if index >= len(stems):  # more dossiers than names: tell namesakes apart as a registry would
-            stem = f"{stem} {vocabulary.TOWNS[index % len(vocabulary.TOWNS)][0]}"
+        client_index = sources.get(index, index)
+        stem = stems[client_index % len(stems)]
+        if client_index >= len(stems):  # more dossiers than names: tell namesakes apart as a registry would
+            stem = f"{stem} {vocabulary.TOWNS[client_index % len(vocabulary.TOWNS)][0]}"
+        party = _party(random.Random(f"docportal:{seed}:client:{client_index}"), stem, reference_day)
         rng = random.Random(f"docportal:{seed}:dossier:{index}")
-        dossiers.append(_dossier(rng, f"DOS-2026-{index + 1:04d}", stem, set(plan[index]), reference_day))
+        if index in sources:
+            earlier = dossiers[sources[index]]
+            # a re-submission comes after the first dossier, and before the back office's check
+            submitted = min(reference_day, earlier.submitted_on + timedelta(days=rng.randint(1, 15)))
+            filed = EarlierDossier(earlier.id, invoices[sources[index]])
+        else:
+            submitted, filed = reference_day - timedelta(days=rng.randint(0, 20)), None
+        dossier_id = f"DOS-2026-{index + 1:04d}"
+        dossier, printed = _dossier(rng, dossier_id, party, set(plan[index]), submitted, reference_day, filed)
+        dossiers.append(dossier)
+        invoices.append(printed)
     return tuple(dossiers)
 
 
-def _client(rng: random.Random, stem: str, *, siren_valid: bool, iban_valid: bool) -> Client:
-    siren = identifiers.make_siren(rng, valid=siren_valid)
+def _party(rng: random.Random, stem: str, reference_day: date) -> Party:
+    siren = identifiers.make_siren(rng)
     town, postcode, greffe = rng.choice(vocabulary.TOWNS)
     bank_code, bank_name, bic = rng.choice(vocabulary.BANKS)
     legal_form = rng.choice(vocabulary.LEGAL_FORMS)
-    return Client(
+    street_kind, street_name = rng.choice(vocabulary.STREET_KINDS), rng.choice(vocabulary.STREET_NAMES)
+    client = Client(
         name=f"{stem} {legal_form}",
         legal_form=legal_form,
         share_capital=rng.choice(vocabulary.SHARE_CAPITALS),
@@ -99,20 +98,25 @@ def _client(rng: random.Random, stem: str, *, siren_valid: bool, iban_valid: boo
         siret=identifiers.make_siret(rng, siren),
         vat_number=identifiers.vat_number(siren),
         rcs_city=greffe,
-        street=" ".join(
-            (
-                str(rng.randint(1, 180)),
-                rng.choice(vocabulary.STREET_KINDS),
-                rng.choice(vocabulary.STREET_NAMES),
-            )
-        ),
+        street=f"{rng.randint(1, 180)} {street_kind} {street_name}",
         postcode=postcode,
         city=town,
         director_first_name=rng.choice(vocabulary.FIRST_NAMES),
         director_last_name=rng.choice(vocabulary.LAST_NAMES),
         bank_name=bank_name,
         bic=bic,
-        iban=identifiers.make_iban(rng, bank_code, valid=iban_valid),
+        iban=identifiers.make_iban(rng, bank_code),
+    )
+    id_number = (
+        f"{rng.randint(10, 99)}{rng.choice(ID_LETTERS)}{rng.choice(ID_LETTERS)}{rng.randint(0, 99999):05d}"
+    )
+    return Party(
+        client=client,
+        registered_on=reference_day - timedelta(days=rng.randint(400, 9000)),
+        document_type=rng.choice(("Carte nationale d'identité", "Passeport")),
+        id_number=id_number,
+        birth=date(rng.randint(1955, 1995), rng.randint(1, 12), rng.randint(1, 28)),
+        expires=reference_day + timedelta(days=rng.randint(200, 3000)),
     )
 
 
@@ -148,57 +152,120 @@ def _financial(rng: random.Random, client: Client, reference_day: date) -> tuple
     return filename, workbooks.payslip(client, period, employee, gross, contributions)
 
 
-def _dossier(rng: random.Random, dossier_id: str, stem: str, codes: set[str], reference_day: date) -> Dossier:
-    client = _client(
-        rng, stem, siren_valid=SIREN_KEY_INVALID not in codes, iban_valid=IBAN_KEY_INVALID not in codes
-    )
-    submitted = reference_day - timedelta(days=rng.randint(0, 20))
-    findings: list[Finding] = []
-    touched = {TOUCHED_KIND[code] for code in codes if code in TOUCHED_KIND}
-    missing = None
-    if DOCUMENT_MISSING in codes:
-        missing = rng.choice(
-            [kind for kind in ("kbis", "rib", "identity", "financial") if kind not in touched]
-        )
-        findings.append(Finding(DOCUMENT_MISSING, missing, f"aucune pièce de type « {missing} » déposée"))
-    unreadable = None
-    if DOCUMENT_UNREADABLE in codes:
-        candidates = [k for k in ("kbis", "rib", "identity", "invoice") if k not in touched and k != missing]
-        unreadable = rng.choice(candidates)
-    scan_style = rng.choice(("scan", "truncated"))
-    files: list[tuple[str, str, bytes]] = []  # (filename, kind, bytes), in upload order
-
-    registered = reference_day - timedelta(days=rng.randint(400, 9000))
-    if KBIS_EXPIRED in codes:
+def _kbis(
+    rng: random.Random,
+    party: Party,
+    kinds: set[str],
+    siret_on: str | None,
+    submitted: date,
+    reference_day: date,
+) -> tuple[bytes, list[Finding]]:
+    client, findings = party.client, []
+    if "siren_invalid" in kinds:
+        client, finding = parties.siren_typo(client, "kbis.pdf")
+        findings.append(finding)
+    if siret_on == "kbis":
+        client, finding = parties.siret_typo(client, "kbis.pdf")
+        findings.append(finding)
+    if "kbis_expired" in kinds:
         extract = reference_day - timedelta(days=rng.randint(100, 420))
-        findings.append(
-            Finding(KBIS_EXPIRED, "kbis.pdf", f"extrait du {pdf_render.french_date(extract)}, plus de 3 mois")
+        detail = (
+            f"extrait du {pdf_render.french_date(extract)}, plus de 3 mois avant le "
+            f"{pdf_render.french_date(reference_day)}"
         )
+        findings.append(Finding(DOCUMENT_EXPIRED, "kbis.pdf", detail, "extract_date"))
     else:
         extract = submitted - timedelta(days=rng.randint(1, 60))
-    if missing != "kbis":
-        files.append(("kbis.pdf", "kbis", pdf_render.render_kbis(client, extract, registered)))
-    if SIREN_KEY_INVALID in codes:
-        findings.append(
-            Finding(SIREN_KEY_INVALID, "kbis.pdf", f"SIREN {client.siren} : clé de Luhn invalide")
-        )
-    if missing != "rib":
-        files.append(("rib.pdf", "rib", pdf_render.render_rib(client)))
-    if IBAN_KEY_INVALID in codes:
-        detail = f"IBAN {format_iban(client.iban)} : clé de contrôle invalide"
-        findings.append(Finding(IBAN_KEY_INVALID, "rib.pdf", detail))
-    birth = date(rng.randint(1955, 1995), rng.randint(1, 12), rng.randint(1, 28))
-    expires = reference_day + timedelta(days=rng.randint(200, 3000))
-    document_type = rng.choice(("Carte nationale d'identité", "Passeport"))
-    id_number = (
-        f"{rng.randint(10, 99)}{rng.choice('ABCDEFGHJKLMNPRSTUVWXYZ')}{rng.choice('ABCDEFGHJKLMNPRSTUVWXYZ')}"
-    )
-    id_number += f"{rng.randint(0, 99999):05d}"
-    if missing != "identity":
-        identity = pdf_render.render_identity(client, document_type, id_number, birth, expires)
-        files.append(("piece-identite.pdf", "identity", identity))
+    return pdf_render.render_kbis(client, extract, party.registered_on), findings
 
-    files.extend(invoice_files(rng, client, codes, reference_day, findings))
+
+def _rib(
+    rng: random.Random, client: Client, kinds: set[str], name_kind: str | None, name_on: str | None
+) -> tuple[bytes, list[Finding], list[Finding]]:
+    findings: list[Finding] = []
+    benign: list[Finding] = []
+    if "iban_invalid" in kinds:
+        client, finding = parties.iban_typo(rng, client, "rib.pdf")
+        findings.append(finding)
+    if "bic_invalid" in kinds:
+        client, finding = parties.bic_typo(rng, client, "rib.pdf")
+        findings.append(finding)
+    if name_kind is not None and name_on == "rib":
+        client, finding = parties.renamed(rng, name_kind, client, "rib.pdf", "rib")
+        (benign if name_kind == "legal_form_omitted" else findings).append(finding)
+    return pdf_render.render_rib(client), findings, benign
+
+
+def _identity(
+    rng: random.Random, party: Party, kinds: set[str], reference_day: date
+) -> tuple[bytes, list[Finding]]:
+    expires, findings = party.expires, []
+    if "identity_expired" in kinds:
+        expires = reference_day - timedelta(days=rng.randint(1, 900))
+        detail = (
+            f"{party.document_type} expirée le {pdf_render.french_date(expires)}, avant le "
+            f"{pdf_render.french_date(reference_day)}"
+        )
+        findings.append(Finding(DOCUMENT_EXPIRED, "piece-identite.pdf", detail, "expiry_date"))
+    identity = pdf_render.render_identity(
+        party.client, party.document_type, party.id_number, party.birth, expires
+    )
+    return identity, findings
+
+
+def _dossier(
+    rng: random.Random,
+    dossier_id: str,
+    party: Party,
+    kinds: set[str],
+    submitted: date,
+    reference_day: date,
+    earlier: EarlierDossier | None,
+) -> tuple[Dossier, tuple[PrintedInvoice, ...]]:
+    client = party.client
+    findings: list[Finding] = []
+    benign: list[Finding] = []
+    needed = set().union(*(NEEDS.get(kind, frozenset()) for kind in kinds))
+    missing = None
+    if "missing_document" in kinds:
+        missing = rng.choice(
+            [kind for kind in ("kbis", "rib", "identity", "financial") if kind not in needed]
+        )
+        detail = f"aucune pièce de type « {KIND_LABELS[missing]} » déposée"
+        findings.append(Finding(MISSING_DOCUMENT, missing, detail))
+    unreadable = None
+    if "unreadable" in kinds:
+        candidates = [k for k in ("kbis", "rib", "identity", "invoice") if k not in needed and k != missing]
+        unreadable = rng.choice(candidates)
+    scan_style = rng.choice(("scan", "truncated"))
+    name_kind = next((kind for kind in NAME_KINDS if kind in kinds), None)
+    name_on = rng.choice(("rib", "invoice")) if name_kind else None
+    siret_on = rng.choice(("kbis", "invoice")) if "siret_invalid" in kinds else None
+    files: list[tuple[str, str, bytes]] = []  # (filename, kind, bytes), in upload order
+
+    kbis, planted = _kbis(rng, party, kinds, siret_on, submitted, reference_day)
+    if missing != "kbis":
+        files.append(("kbis.pdf", "kbis", kbis))
+        findings.extend(planted)
+    rib, planted, harmless = _rib(rng, client, kinds, name_kind, name_on)
+    if missing != "rib":
+        files.append(("rib.pdf", "rib", rib))
+        findings.extend(planted)
+        benign.extend(harmless)
+    identity, planted = _identity(rng, party, kinds, reference_day)
+    if missing != "identity":
+        files.append(("piece-identite.pdf", "identity", identity))
+        findings.extend(planted)
+
+    on_invoices = sorted(
+        kind
+        for kind in kinds
+        if (kind in OWN_INVOICE_KINDS or kind in ("duplicate_invoice", "resubmitted_invoice"))
+        and not (kind == "siret_invalid" and siret_on != "invoice")
+        and not (kind in NAME_KINDS and name_on != "invoice")
+    )
+    printed = invoice_files(rng, client, on_invoices, reference_day, findings, benign, earlier)
+    files.extend((p.filename, "invoice", p.data) for p in printed)
     if missing != "financial":
         name, data = _financial(rng, client, reference_day)
         files.append((name, "financial", data))
@@ -208,14 +275,22 @@ def _dossier(rng: random.Random, dossier_id: str, stem: str, codes: set[str], re
         name, kind, data = files[position]
         if scan_style == "scan":
             files[position] = (name, kind, pdf_render.render_noisy_scan(rng))
-            findings.append(Finding(DOCUMENT_UNREADABLE, name, "numérisation illisible : image sans texte"))
+            findings.append(Finding(UNREADABLE, name, "numérisation illisible : image sans texte"))
         else:
             files[position] = (name, kind, pdf_render.truncate(data, rng))
-            findings.append(Finding(DOCUMENT_UNREADABLE, name, "fichier PDF tronqué, impossible à ouvrir"))
+            findings.append(Finding(UNREADABLE, name, "fichier PDF tronqué, impossible à ouvrir"))
 
     attachments = tuple(
         Attachment(name, kind, XLSX if name.endswith(".xlsx") else PDF, data, submitted)
         for name, kind, data in files
     )
-    ordered = tuple(sorted(findings, key=lambda f: (f.code, f.document, f.detail)))
-    return Dossier(dossier_id, client, submitted, attachments, ordered)
+    dossier = Dossier(
+        dossier_id,
+        client,
+        submitted,
+        attachments,
+        tuple(sorted(findings, key=lambda f: (f.code, f.document, f.detail))),
+        resubmission_of=earlier.id if earlier else None,
+        benign=tuple(sorted(benign, key=lambda f: (f.code, f.document, f.detail))),
+    )
+    return dossier, tuple(printed)

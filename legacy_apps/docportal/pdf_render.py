@@ -16,7 +16,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
 
-from .identifiers import format_iban
+from .identifiers import format_iban, spaced_siren
 from .model import Client, Invoice
 
 WIDTH, HEIGHT = A4
@@ -37,10 +37,6 @@ def euros(amount: Decimal) -> str:
 
 def french_date(day: date) -> str:
     return day.strftime("%d/%m/%Y")
-
-
-def _spaced_siren(siren: str) -> str:
-    return f"{siren[:3]} {siren[3:6]} {siren[6:]}"
 
 
 def _pdf(title: str, author: str, draw: Callable[[Canvas], None]) -> bytes:
@@ -66,6 +62,23 @@ def _lines(
     return y
 
 
+PENALTY_NOTE = "Pénalités de retard : trois fois le taux d'intérêt légal."
+INDEMNITY_NOTE = "Indemnité forfaitaire pour frais de recouvrement : 40 €."
+DISCOUNT_NOTE = "Pas d'escompte pour paiement anticipé."
+
+
+def legal_notes(invoice: Invoice) -> dict[str, str]:
+    """The payment mentions the invoice prints, by their UNTDID 4451 subject code (as Factur-X files
+    them): late-payment penalties (PMD), the 40 EUR recovery indemnity (PMT), the discount terms (AAB)."""
+    notes = {}
+    if invoice.show_penalty_rate:
+        notes["PMD"] = PENALTY_NOTE
+    if invoice.show_recovery_indemnity:
+        notes["PMT"] = INDEMNITY_NOTE
+    notes["AAB"] = DISCOUNT_NOTE
+    return notes
+
+
 def render_invoice(client: Client, invoice: Invoice) -> bytes:
     """An invoice issued by the client to one of its customers, with the legal mentions it shows."""
 
@@ -75,14 +88,20 @@ def render_invoice(client: Client, invoice: Invoice) -> bytes:
         seller = [f"{client.street}", f"{client.postcode} {client.city}"]
         seller.append(f"{client.legal_form} au capital de {client.share_capital} €")
         if invoice.show_siren:
-            seller.append(f"SIREN : {_spaced_siren(client.siren)} - RCS {client.rcs_city}")
+            seller.append(f"SIREN : {spaced_siren(client.siren)} - RCS {client.rcs_city}")
             seller.append(f"SIRET : {client.siret}")
         if invoice.show_vat_number:
             seller.append(f"N° TVA intracommunautaire : {client.vat_number}")
         _lines(c, LEFT, HEIGHT - 80, seller, size=9, leading=12)
         c.setFont("Helvetica-Bold", 11)
         c.drawString(330, HEIGHT - 170, "Facturé à :")
-        _lines(c, 330, HEIGHT - 185, [invoice.customer, invoice.customer_city], size=10)
+        buyer = [
+            invoice.customer,
+            invoice.customer_street,
+            f"{invoice.customer_postcode} {invoice.customer_city}",
+            f"N° TVA : {invoice.customer_vat_number}",
+        ]
+        _lines(c, 330, HEIGHT - 185, buyer, size=9, leading=12)
         c.setFont("Helvetica-Bold", 16)
         c.drawString(LEFT, HEIGHT - 235, f"FACTURE N° {invoice.number}")
         header = [f"Date d'émission : {french_date(invoice.issue_date)}"]
@@ -112,11 +131,8 @@ def render_invoice(client: Client, invoice: Invoice) -> bytes:
             c.setFont("Helvetica-Bold" if label == "Total TTC" else "Helvetica", 10)
             c.drawString(370, y, label)
             c.drawRightString(WIDTH - LEFT, y, euros(amount))
-        footer = [
-            "Conditions de paiement : virement bancaire à réception de facture.",
-            "Pénalités de retard : trois fois le taux d'intérêt légal.",
-            "Indemnité forfaitaire pour frais de recouvrement : 40 €. Pas d'escompte pour paiement anticipé.",
-        ]
+        footer = ["Conditions de paiement : virement bancaire à l'échéance."]
+        footer.extend(legal_notes(invoice).values())
         if invoice.facturx_profile:
             footer.append(f"Facture électronique Factur-X (profil {invoice.facturx_profile}).")
         _lines(c, LEFT, 110, footer, size=8, leading=11)
@@ -163,7 +179,7 @@ def render_kbis(client: Client, extract_date: date, registered_on: date) -> byte
             f"à jour au {french_date(extract_date)}",
             "",
             "IDENTIFICATION DE LA PERSONNE MORALE",
-            f"Immatriculation au RCS, numéro : {_spaced_siren(client.siren)} R.C.S. {client.rcs_city}",
+            f"Immatriculation au RCS, numéro : {spaced_siren(client.siren)} R.C.S. {client.rcs_city}",
             f"Date d'immatriculation : {french_date(registered_on)}",
             f"Dénomination ou raison sociale : {client.name.removesuffix(' ' + client.legal_form)}",
             f"Forme juridique : {client.legal_form}",

@@ -191,3 +191,18 @@ def test_session_expires_after_the_configured_requests_or_idle_time(portal: Port
     with portal.logged_in() as client:
         portal.clock.advance(faults.session_idle_seconds + 1)
         assert "Votre session a expiré" in client.get("/docs/dossiers/DOS-2026-0002").text
+
+
+def test_inconsistent_documents_is_a_reason_the_form_accepts(portal: Portal) -> None:
+    dossier_id = "DOS-2026-0009"
+    with portal.logged_in() as client:
+        page = client.get(f"/docs/dossiers/{dossier_id}").text
+        assert '<option value="inconsistent_documents">Pièces incohérentes</option>' in page
+        form = {
+            "status": "incomplete",
+            "reason": "inconsistent_documents",
+            "comment": "SIREN du vendeur ≠ Kbis",
+        }
+        saved = client.post(f"/docs/dossiers/{dossier_id}/status", data=form)
+        assert "Statut enregistré" in saved.text and "Pièces incohérentes" in saved.text
+    assert api_entry(portal, dossier_id)["reason"] == "inconsistent_documents"
