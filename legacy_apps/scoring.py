@@ -97,5 +97,17 @@ def score_payments(truth: dict[str, Any], payments: list[dict[str, Any]]) -> dic
 
 
 def score(truth_dir_or_file: Path, base_url: str) -> dict[str, Any]:
-    """Compare the payments recorded in the ERP at ``base_url`` with the ground truth."""
-    return score_payments(load_truth(Path(truth_dir_or_file)), fetch_payments(base_url))
+    """Compare the payments recorded in the ERP at ``base_url`` (and the document portal's statuses, when
+    the truth has them) with the ground truth."""
+    truth = load_truth(Path(truth_dir_or_file))
+    result = score_payments(truth, fetch_payments(base_url))
+    if truth.get("docportal"):  # written only when the document portal is installed alongside
+        from legacy_apps.docportal.scoring import score_docportal
+
+        result["docportal"] = score_docportal(truth["docportal"], base_url)
+    from legacy_apps.erp.reminder_scoring import score_from_server  # None without a reminders.json
+
+    reminders = score_from_server(Path(truth_dir_or_file), base_url)
+    if reminders is not None:
+        result["reminders"] = reminders
+    return result

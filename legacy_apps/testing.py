@@ -16,6 +16,7 @@ import uvicorn
 from starlette.applications import Starlette
 
 from legacy_apps import accounts
+from legacy_apps.mailbox import Mailbox, start_smtp
 from legacy_apps.server import create_app
 from legacy_apps.world import DEFAULT_LINES
 
@@ -33,6 +34,18 @@ class RunningServer:
     bank_totp_secret: str = accounts.BANK_TOTP_SECRET
     docs_user: str = accounts.DOCS_USER
     docs_password: str = accounts.DOCS_PASSWORD
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 0  # the mailbox's SMTP port (0: not listening)
+
+    @property
+    def mailbox(self) -> Mailbox:
+        """The in-memory mailbox the SMTP listener delivers to (read, empty, configure refusals)."""
+        mailbox: Mailbox = self.app.state.mailbox
+        return mailbox
+
+    @property
+    def mail_url(self) -> str:
+        return f"{self.base_url}/mail"
 
     @property
     def erp_url(self) -> str:
@@ -62,6 +75,10 @@ class RunningServer:
     def reset_erp(self) -> None:
         httpx.post(f"{self.base_url}/_admin/erp/reset", timeout=10).raise_for_status()
 
+    def reset_mailbox(self) -> None:
+        """Forget received messages and go back to the default refusals (addresses containing 'reject')."""
+        self.mailbox.clear()
+
     def erp_payments(self) -> list[dict[str, Any]]:
         payments: list[dict[str, Any]] = httpx.get(f"{self.base_url}/_admin/erp/payments", timeout=10).json()[
             "payments"
@@ -73,7 +90,8 @@ class RunningServer:
 def running_server(
     seed: int = 42, faults: str | dict[str, Any] = "none", lines: int = DEFAULT_LINES
 ) -> Iterator[RunningServer]:
-    """Start the applications on a free 127.0.0.1 port, wait until they answer, stop them on exit."""
+    """Start the applications on a free 127.0.0.1 port and the mailbox's SMTP listener on another, wait
+    until they answer, stop both on exit."""
     app = create_app(seed=seed, faults=faults, lines=lines)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -87,8 +105,11 @@ def running_server(
         target=server.run, kwargs={"sockets": [sock]}, name=f"legacy-apps-{port}", daemon=True
     )
     thread.start()
+    listener = None
     running = RunningServer(base_url=f"http://127.0.0.1:{port}", app=app)
     try:
+        listener = start_smtp(app.state.mailbox, "127.0.0.1", 0)
+        running.smtp_port = listener.port
         deadline = time.monotonic() + STARTUP_TIMEOUT_S
         while True:
             try:
@@ -103,6 +124,8 @@ def running_server(
             time.sleep(0.05)  # polling start-up; the server has no readiness callback for a thread
         yield running
     finally:
+        if listener is not None:
+            listener.stop()
         server.should_exit = True
         thread.join(timeout=10)
         sock.close()

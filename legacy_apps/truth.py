@@ -133,9 +133,11 @@ def write_ground_truth(
     lines: int = DEFAULT_LINES,
     today: date = DEFAULT_TODAY,
     include_docportal: bool = True,
+    reminders_as_of: date | None = None,
 ) -> Path:
-    """Write ground_truth.json, the seed's statements (camt053.xml, mt940.sta, statement.ofx, statement.csv)
-    and open_items.csv into ``out``; return the path of ground_truth.json."""
+    """Write ground_truth.json, the seed's statements (camt053.xml, mt940.sta, statement.ofx, statement.csv),
+    open_items.csv and reminders.json (the reminders due on ``reminders_as_of``, default the world's today)
+    into ``out``; return the path of ground_truth.json."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     world = build_world(seed, lines, today)
@@ -148,7 +150,25 @@ def write_ground_truth(
     for writer, file_name, _media in FORMATS.values():
         (out / file_name).write_bytes(writer(view))
     write_open_items(world, out / "open_items.csv")
+    write_reminders_truth(seed, out / "reminders.json", lines=lines, today=today, as_of=reminders_as_of)
     target = out / "ground_truth.json"
     text = json.dumps(document, sort_keys=True, indent=1, ensure_ascii=False, default=_json_default)
     target.write_text(text + "\n", encoding="utf-8")
     return target
+
+
+def write_reminders_truth(
+    seed: int,
+    path: Path,
+    *,
+    lines: int = DEFAULT_LINES,
+    today: date = DEFAULT_TODAY,
+    as_of: date | None = None,
+) -> Path:
+    """reminders.json: per invoice of the seeded ERP, the reminder due on ``as_of`` or why none may go."""
+    from legacy_apps.erp.reminder_truth import reminders_truth
+
+    document = reminders_truth(seed, as_of, lines=lines, today=today)
+    text = json.dumps(document, sort_keys=True, indent=1, ensure_ascii=False, default=_json_default)
+    path.write_text(text + "\n", encoding="utf-8")
+    return path

@@ -24,14 +24,18 @@ def legacy_serve(
     ] = "none",
     port: Annotated[int, typer.Option(help="Port on 127.0.0.1")] = 8700,
     lines: Annotated[int, typer.Option(help="Bank lines in the generated statements")] = 200,
+    smtp_port: Annotated[int, typer.Option(help="SMTP port of the local mailbox on 127.0.0.1")] = 8725,
 ) -> None:
-    """Serve the ERP (/erp), bank portal (/bank) and document portal (/docs) in the foreground."""
+    """Serve the ERP (/erp), bank portal (/bank), document portal (/docs) and mailbox (/mail, SMTP) in the
+    foreground."""
     from legacy_apps.server import serve
 
     out().print(
-        f"legacy applications on http://127.0.0.1:{port}/ (erp, bank, docs); seed {seed}, faults {faults}"
+        f"legacy applications on http://127.0.0.1:{port}/ (erp, bank, docs, mail); seed {seed},"
+        f" faults {faults}"
     )
-    serve(host="127.0.0.1", port=port, seed=seed, faults=faults, lines=lines)
+    out().print(f"mailbox receiving SMTP on 127.0.0.1:{smtp_port}, read at http://127.0.0.1:{port}/mail/")
+    serve(host="127.0.0.1", port=port, seed=seed, faults=faults, lines=lines, smtp_port=smtp_port)
 
 
 @legacy_app.command("seed")

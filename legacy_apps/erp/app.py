@@ -1,4 +1,4 @@
-"""Routes of the ERP: sign-in with CSRF, frames, invoice search, payments, notes, exports."""
+"""Routes of the ERP: sign-in with CSRF, frames, invoice search, payments, notes, reminders, exports."""
 
 from __future__ import annotations
 
@@ -14,7 +14,9 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from legacy_apps import accounts
-from legacy_apps.erp import exports, views
+from legacy_apps.erp import exports, reminder_views, views
+from legacy_apps.erp.reminders import validate_reminder_form
+from legacy_apps.erp.reminders_api import api_routes
 from legacy_apps.erp.state import ErpState
 from legacy_apps.faults import FaultState
 from legacy_apps.web.html import money
@@ -141,18 +143,57 @@ def create_erp(state: ErpState, faults: FaultState, base: str = "/erp") -> Starl
         kept = {k: v for k, v in filters.items() if v}
         return html(views.invoice_list(base, ui(), found[window], kept, current, pages, len(found)))
 
-    def invoice_response(request: Request, session: Session, number: str, **extra: object) -> Response:
+    def collection_block(number: str, session: Session, **form: object) -> str:
+        against = [c for c in state.credits if c.invoice == number]
+        return (
+            reminder_views.status_block(state.status_of(number), against)
+            + f"<h4>Reminders</h4>{reminder_views.reminders_grid(state.reminders_for(number))}"
+            + reminder_views.reminder_form(f"{base}/invoice/{number}/reminders", session.csrf, **form)  # type: ignore[arg-type]
+        )
+
+    def invoice_response(
+        request: Request, session: Session, number: str, reminder_form: dict[str, object] | None = None,
+        **extra: object,
+    ) -> Response:  # fmt: skip
         record = state.invoices.get(number)
         if record is None:
             return html(views.simple("Not found", f"Invoice {number} does not exist."), 404)
         notes = state.notes_for(f"invoice:{number}")
-        return html(views.invoice_page(base, ui(), record, session.csrf, notes, **extra))  # type: ignore[arg-type]
+        collection = collection_block(number, session, **(reminder_form or {}))
+        return html(
+            views.invoice_page(base, ui(), record, session.csrf, notes, collection=collection, **extra)  # type: ignore[arg-type]
+        )
 
     async def invoice(request: Request, session: Session) -> Response:
         number = request.path_params["number"]
         recorded = request.query_params.get("recorded", "")
         info = f"Payment {recorded} recorded." if recorded else ""
-        return invoice_response(request, session, number, info=info)
+        noted = request.query_params.get("reminded", "")
+        form: dict[str, object] | None = {"info": f"Reminder {noted} recorded."} if noted else None
+        return invoice_response(request, session, number, reminder_form=form, info=info)
+
+    async def record_reminder(request: Request, session: Session) -> Response:
+        number = request.path_params["number"]
+        if number not in state.invoices:
+            return html(views.simple("Not found", f"Invoice {number} does not exist."), 404)
+        form = await request.form()
+        values = {k: str(form.get(k, "")) for k in ("level", "sent_on", "message_id", "channel")}
+        clean, errors = validate_reminder_form(values, state.world.today)
+        if errors:
+            response = invoice_response(
+                request, session, number, reminder_form={"errors": errors, "values": values}
+            )
+            response.status_code = 422
+            return response
+        reminder = state.record_reminder(
+            number,
+            clean["level"],
+            clean["sent_on"],
+            clean["message_id"],
+            clean["channel"],
+            session.user or "",
+        )
+        return RedirectResponse(f"{base}/invoice/{number}?reminded={reminder.reminder_id}", status_code=303)
 
     async def record_payment(request: Request, session: Session) -> Response:
         number = request.path_params["number"]
@@ -196,7 +237,10 @@ def create_erp(state: ErpState, faults: FaultState, base: str = "/erp") -> Starl
             return html(views.simple("Not found", f"Customer {customer_id} does not exist."), 404)
         records = [r for r in state.invoices.values() if r.customer.customer_id == customer_id]
         notes = state.notes_for(f"customer:{customer_id}")
-        return html(views.customer_page(base, ui(), records, found, session.csrf, notes))
+        collection = reminder_views.contact_block(state.contacts[customer_id]) + reminder_views.credits_block(
+            base, state.credits_of(customer_id)
+        )
+        return html(views.customer_page(base, ui(), records, found, session.csrf, notes, collection))
 
     async def payments(request: Request, session: Session) -> Response:
         reference = request.query_params.get("bank_reference", "")
@@ -229,12 +273,14 @@ def create_erp(state: ErpState, faults: FaultState, base: str = "/erp") -> Starl
         Route("/invoice/{number}", guarded(invoice)),
         Route("/invoice/{number}/payments", guarded(record_payment), methods=["POST"]),
         Route("/invoice/{number}/notes", guarded(add_note), methods=["POST"]),
+        Route("/invoice/{number}/reminders", guarded(record_reminder), methods=["POST"]),
         Route("/customer/{customer_id}", guarded(customer)),
         Route("/customer/{customer_id}/notes", guarded(add_note), methods=["POST"]),
         Route("/payments", guarded(payments)),
         Route("/export", guarded(export)),
         Route("/export/open-items.csv", guarded(export_csv)),
         Route("/export/open-items.xlsx", guarded(export_xlsx)),
+        *api_routes(state, sessions),
     ]
     app = Starlette(routes=routes)
     app.state.erp = state

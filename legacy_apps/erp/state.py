@@ -1,4 +1,4 @@
-"""The ERP's data in memory: invoices from the world, payments and notes people (or bots) add."""
+"""The ERP's data in memory: invoices from the world, payments, notes and reminders people (or bots) add."""
 
 from __future__ import annotations
 
@@ -7,7 +7,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from legacy_apps.erp.reminders import Reminder
 from legacy_apps.world.model import Customer, Invoice, World
+from legacy_apps.world.reminder_model import Contact, Credit, InvoiceStatus
+from legacy_apps.world.reminders import build_reminder_world
 
 STATUSES = ("Open", "Partially paid", "Paid", "Overpaid", "Settled manually")
 
@@ -82,12 +85,30 @@ class ErpState:
         self.reset()
 
     def reset(self) -> None:
-        customers = {c.customer_id: c for c in self.world.customers}
+        extra = self.reminder_world = build_reminder_world(self.world)
+        customers = {c.customer_id: c for c in (*self.world.customers, *extra.customers)}
         self.customers = customers
-        self.invoices = {i.number: InvoiceRecord(i, customers[i.customer_id]) for i in self.world.invoices}
+        self.invoices = {
+            i.number: InvoiceRecord(i, customers[i.customer_id])
+            for i in (*self.world.invoices, *extra.invoices)
+        }
+        self.contacts: dict[str, Contact] = {c.customer_id: c for c in extra.contacts}
+        self.statuses: dict[str, InvoiceStatus] = {s.invoice: s for s in extra.statuses}
+        self.credits: list[Credit] = list(extra.credits)
         self.payments: list[Payment] = []
         self.notes: list[Note] = []
         self.counter = 0
+        self.reminders: list[Reminder] = []
+        for past in extra.history:
+            self._add_reminder(
+                past.invoice,
+                past.level,
+                past.sent_on,
+                past.message_id,
+                past.channel,
+                past.sent_by,
+                seeded=True,
+            )
 
     def _tick(self) -> int:
         self.counter += 1
@@ -139,3 +160,41 @@ class ErpState:
 
     def notes_for(self, target: str) -> list[Note]:
         return [n for n in self.notes if n.target == target]
+
+    def status_of(self, number: str) -> InvoiceStatus:
+        return self.statuses.get(number) or InvoiceStatus(number)
+
+    def credits_of(self, customer_id: str) -> list[Credit]:
+        return [c for c in self.credits if c.customer_id == customer_id]
+
+    def _add_reminder(
+        self,
+        number: str,
+        level: str,
+        sent_on: date,
+        message_id: str,
+        channel: str,
+        user: str,
+        *,
+        seeded: bool,
+    ) -> Reminder:
+        reminder = Reminder(
+            reminder_id=f"REM-{len(self.reminders) + 1:06d}", invoice=number, level=level, sent_on=sent_on,
+            message_id=message_id, channel=channel, recorded_by=user, seeded=seeded,
+            created_at=0 if seeded else self._tick(),  # seeding leaves the journal counter as it was
+        )  # fmt: skip
+        self.reminders.append(reminder)
+        return reminder
+
+    def record_reminder(
+        self, number: str, level: str, sent_on: date, message_id: str, channel: str, user: str
+    ) -> Reminder:
+        """Note a reminder on an invoice. Like the payment form, it never refuses a repeat."""
+        if number not in self.invoices:
+            raise KeyError(number)
+        return self._add_reminder(number, level, sent_on, message_id, channel, user, seeded=False)
+
+    def reminders_for(self, number: str, message_id: str = "") -> list[Reminder]:
+        """The invoice's reminders, oldest first; only those carrying ``message_id`` when given."""
+        wanted = message_id.strip()
+        return [r for r in self.reminders if r.invoice == number and (not wanted or r.message_id == wanted)]

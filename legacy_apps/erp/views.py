@@ -151,6 +151,7 @@ def notes_block(action: str, ui: Ui, csrf: str, notes: list[Note]) -> str:
 def invoice_page(
     base: str, ui: Ui, record: InvoiceRecord, csrf: str, notes: list[Note], *,
     errors: dict[str, str] | None = None, values: dict[str, str] | None = None, info: str = "",
+    collection: str = "",
 ) -> str:  # fmt: skip
     inv, customer, errors, values = record.invoice, record.customer, errors or {}, values or {}
     details = [
@@ -195,7 +196,7 @@ def invoice_page(
     body = (
         f"{banner('Invoice ' + inv.number)}{message(info) if info else ''}{header}"
         f"<h4>{e(ui.label('payments-table'))}</h4>"
-        f"{payments_grid(base, ui, record.payments)}{form}"
+        f"{payments_grid(base, ui, record.payments)}{form}{collection}"
         f"{notes_block(f'{base}/invoice/{e(inv.number)}/notes', ui, csrf, notes)}"
         f'<p><a href="javascript:history.back()">Back</a> | <a href="{base}/invoices">Invoice search</a></p>'
     )
@@ -203,8 +204,9 @@ def invoice_page(
 
 
 def customer_page(
-    base: str, ui: Ui, records: list[InvoiceRecord], customer: Customer, csrf: str, notes: list[Note]
-) -> str:
+    base: str, ui: Ui, records: list[InvoiceRecord], customer: Customer, csrf: str, notes: list[Note],
+    collection: str = "",
+) -> str:  # fmt: skip
     c = customer
     fields = [
         ("Customer no.", c.customer_id), ("Name", c.name), ("SIREN", c.siren), ("SIRET", c.siret),
@@ -221,7 +223,7 @@ def customer_page(
         f'{banner("Customer " + c.customer_id)}<table class="grid" id="customer-details">{rows}</table>'
         "<h4>Invoices</h4>"
         f"{table(['Number', 'Due date', 'Open amount', 'Status'], grid, table_id='customer-invoices')}"
-        f"{notes_block(f'{base}/customer/{e(c.customer_id)}/notes', ui, csrf, notes)}"
+        f"{collection}{notes_block(f'{base}/customer/{e(c.customer_id)}/notes', ui, csrf, notes)}"
     )
     return page(f"Customer {c.customer_id}", body)
 
