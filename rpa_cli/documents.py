@@ -1,4 +1,4 @@
-"""``rpa documents check``: review dossiers from files (no portal): findings.csv, documents.json, report.xlsx."""
+"""``rpa documents check``: dossiers checked from files, without the portal (findings.csv, documents.json)."""
 
 from __future__ import annotations
 

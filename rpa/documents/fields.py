@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import TypeVar
 
 from rpa.documents.dates import iter_dates
-from rpa.documents.model import IdentityFields, InvoiceFields, KbisFields, OtherFields, RibFields
+from rpa.documents.model import IdentityFields, InvoiceFields, KbisFields, OtherFields, RibFields, VatLine
 from rpa.identifiers import compact, iban_is_valid, siren_is_valid
 from rpa.money import AmountError, parse_amount_guess
 
@@ -219,6 +219,11 @@ _LAST_COLUMN = re.compile(
 _ROW_AMOUNT = re.compile(
     r"(?<![\d.,])-?\d{1,3}(?:[ \u00a0\u202f.,']\d{3})*(?:[.,]\d{2})?(?=\s*(?:€|EUR|\$|£)?\s*$)"
 )
+_VAT_LINE = re.compile(
+    r"^[^\S\n]*(?:t\.?v\.?a\.?|vat|tax|mwst\.?|ust\.?)[^\S\n]+(?:[àa][^\S\n]+)?"
+    r"(?P<rate>\d{1,2}(?:[.,]\d{1,2})?)[^\S\n]*%(?P<rest>[^\n]*)$",
+    re.IGNORECASE | re.MULTILINE,
+)
 _BUYER_LINES = 5  # the buyer's name, street, town, country and VAT number under its label
 _BELOW_MAX = 40  # a value printed under its label stands alone on a short line, not in a paragraph
 _JUNK = " \t:.#°-–=|"  # what sits between a label and its value
@@ -396,10 +401,12 @@ def invoice_fields(text: str) -> InvoiceFields:
     issue = find_labelled(text, ISSUE_DATE, read_first_date)
     if issue is None and number_at is not None:  # "Facture n° 123 du 2 juillet 2015"
         issue = read_first_date(text[number_at : text.find("\n", number_at) % (len(text) + 1)])
+    net = find_labelled(text, NET, read_amount, last=True) or net
     return InvoiceFields(
         seller_name=find_labelled(text, SELLER, read_name) or seller_name(text),
         buyer_name=find_labelled(text, BUYER, read_name),
         lines_total=lines_total(text),
+        vat_breakdown=vat_lines(text, net),
         mentions=mentions(text),
         number=find_labelled(text, NUMBER, read_identifier),
         issue_date=issue or find_labelled(text, PLAIN_DATE, read_first_date),
@@ -411,7 +418,7 @@ def invoice_fields(text: str) -> InvoiceFields:
         iban=find_labelled(text, IBAN, read_iban),
         bic=find_labelled(text, BIC, read_bic),
         currency=currency(text),
-        total_net=find_labelled(text, NET, read_amount, last=True) or net,
+        total_net=net,
         total_tax=find_labelled(text, TAX, read_amount, last=True) or tax,
         total_gross=find_labelled(text, GROSS, read_amount, last=True) or gross,
     )
@@ -517,6 +524,27 @@ def lines_total(text: str) -> Decimal | None:
             return None
         rows += 1
     return None
+
+
+def vat_lines(text: str, net: Decimal | None) -> tuple[VatLine, ...]:
+    """The VAT written per rate ("TVA 20 % : 9,34 €", "Tax 15% on $ 112.90 $ 16.94"): the rate, the tax and
+    the base when written; with a single rate and no base written, the base is the net total."""
+    found: dict[Decimal, VatLine] = {}
+    for match in _VAT_LINE.finditer(text):
+        rate = Decimal(match.group("rate").replace(",", "."))
+        try:
+            amounts = [parse_amount_guess(a) for a in _AMOUNT.findall(match.group("rest"))]
+        except AmountError:
+            continue
+        if not amounts or rate <= 0 or rate >= 100 or rate in found:
+            continue
+        base = amounts[-2] if len(amounts) >= 2 else None
+        found[rate] = VatLine(rate=rate, base=base, tax=amounts[-1])
+    if len(found) == 1 and net is not None:
+        (line,) = found.values()
+        if line.base is None:
+            found[line.rate] = line.model_copy(update={"base": net})
+    return tuple(found.values())
 
 
 def mentions(text: str) -> tuple[str, ...]:

@@ -69,11 +69,12 @@ def _read_pdf(path: Path, digest: str) -> ExtractedDocument:
         invoice, xml_findings = read_facturx(data, f"{path.name} ({name})")
         findings.extend(xml_findings)
         if invoice is not None:
-            # The legal mentions (penalties, indemnity) are printed, not in the XML: read them from the text.
+            # The XML first; what it lacks (the legal mentions, a SIRET only printed) comes from the text.
             printed = pdf_text(path)
             if printed.usable:
-                invoice = invoice.model_copy(
-                    update={"mentions": tuple(sorted({*invoice.mentions, *fields.mentions(printed.text)}))}
+                from_text = fields.invoice_fields(printed.text)
+                invoice = _fill(invoice, from_text).model_copy(
+                    update={"mentions": tuple(sorted({*invoice.mentions, *from_text.mentions}))}
                 )
             return _result(path, digest, invoice, Source.FACTURX, findings, DocumentType.INVOICE)
     text = pdf_text(path)
