@@ -23,6 +23,7 @@ from .model import (
     MISSING_DOCUMENT,
     PDF,
     UNREADABLE,
+    WARNING,
     XLSX,
     Attachment,
     Client,
@@ -275,7 +276,9 @@ def _dossier(
         name, kind, data = files[position]
         if scan_style == "scan":
             files[position] = (name, kind, pdf_render.render_noisy_scan(rng))
-            findings.append(Finding(UNREADABLE, name, "numérisation illisible : image sans texte"))
+            # Only a person can tell whether an image-only scan is legible: a judgement case.
+            detail = "numérisation sans texte : à examiner à l'œil"
+            findings.append(Finding(UNREADABLE, name, detail, "text_layer", WARNING))
         else:
             files[position] = (name, kind, pdf_render.truncate(data, rng))
             findings.append(Finding(UNREADABLE, name, "fichier PDF tronqué, impossible à ouvrir"))

@@ -139,8 +139,11 @@ def observe(dossiers: tuple[Dossier, ...], texts: dict[tuple[str, str], str | No
             if not name.endswith(".pdf"):
                 continue
             text = texts[d, name]
-            if not (text or "").strip():
+            if text is None:  # cannot be opened: the client sends it again
                 seen.errors.add((d, name, "UNREADABLE"))
+                continue
+            if not text.strip():  # an image only: a person looks at it
+                seen.warnings.add((d, name, "UNREADABLE"))
                 continue
             assert text is not None
             if attachment.kind == "kbis":

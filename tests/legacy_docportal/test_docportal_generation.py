@@ -139,7 +139,7 @@ def test_every_code_appears_for_thirty_dossiers_of_any_seed() -> None:
         codes = Counter(f["code"] for entry in truth.values() for f in entry["findings"])
         assert set(codes) == set(FINDING_CODES), (seed, codes)
         statuses = Counter(entry["expected_status"] for entry in truth.values())
-        assert statuses["complete"] == 13 and statuses["needs_review"] == 1, (seed, statuses)
+        assert statuses["complete"] == 13 and statuses["needs_review"] >= 1, (seed, statuses)
         assert sum(1 for entry in truth.values() if entry["benign"]) == 1
         assert sum(1 for entry in truth.values() if entry["resubmission_of"]) >= 1
 
