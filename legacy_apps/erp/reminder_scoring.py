@@ -1,8 +1,9 @@
 """Score the reminders a bot noted in the ERP, and the e-mails the mailbox received, against the truth.
 
 Counts reminders sent when due, sent when they must not be (paid, disputed, promised, do-not-remind, …:
-must be 0), sent too early, duplicates (same invoice and level twice, or one Message-ID twice: must be 0)
-and due reminders missed. Reminders seeded in the ERP's history are not the bot's and are not scored.
+must be 0), sent too early, duplicates (same invoice and level twice, one Message-ID twice on an invoice
+or twice in the mailbox: must be 0) and due reminders missed. Reminders seeded in the ERP's history are
+not the bot's and are not scored.
 """
 
 from __future__ import annotations
@@ -61,10 +62,12 @@ def score_reminders(
         for (invoice, level), times in sorted(history_levels.items())
         if times > 1 and (invoice, level) in {(r["invoice"], r["level"]) for r in done}
     ]
-    noted_ids = Counter(r["message_id"] for r in reminders if r["message_id"])
+    # One email may list several invoices of a customer (it is then noted on each): a Message-ID noted
+    # twice on the same invoice, or received twice by the mailbox, is the duplicate.
+    noted_ids = Counter((r["invoice"], r["message_id"]) for r in reminders if r["message_id"])
     mailed_ids = Counter(m["message_id"] for m in messages if m.get("message_id"))
     duplicate_ids = sorted(
-        {i for i, n in noted_ids.items() if n > 1} | {i for i, n in mailed_ids.items() if n > 1}
+        {i for (_, i), n in noted_ids.items() if n > 1} | {i for i, n in mailed_ids.items() if n > 1}
     )
     sent_pairs = {(r["invoice"], r["level"]) for r in done}
     missed = [
@@ -97,7 +100,7 @@ def score_reminders(
         "unknown_invoice": len(unknown),
         "duplicates": sum(d["times"] - 1 for d in duplicate_levels) + len(duplicate_ids),
         "missed": len(missed),
-        "emails_not_noted": sorted(set(mailed_ids) - set(noted_ids)),
+        "emails_not_noted": sorted(set(mailed_ids) - {i for _, i in noted_ids}),
         "noted_without_email": sorted(
             r["message_id"] for r in done if r["channel"] == "email" and r["message_id"] not in mailed_ids
         ),

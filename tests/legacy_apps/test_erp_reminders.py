@@ -263,6 +263,10 @@ def test_scoring_counts_due_forbidden_early_duplicate_and_missed_reminders() -> 
     assert result["emails_not_noted"] == ["<m9@x>"]
     assert set(result["noted_without_email"]) == {"<m2@x>", "<m4@x>", "<m5@x>"}
     assert [w["invoice"] for w in result["wrong_recipient"]] == [disputed]
+    # One email listing two invoices of a customer is noted on both: not a duplicate.
+    second = scenario_invoice("first")
+    shared = [_reminder(due, "second", "<one@x>"), _reminder(second, "first", "<one@x>")]
+    assert score_reminders(truth, shared, [_mail("<one@x>", entries[due]["email"])])["duplicates"] == 0
     clean = score_reminders(truth, [], [])
     assert clean["missed"] == truth["summary"]["to_send"] and clean["duplicates"] == 0
 
