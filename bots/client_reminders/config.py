@@ -61,6 +61,25 @@ class HalfYearRate(BaseModel):
     )
 
 
+class CompanyInfo(BaseModel):
+    """Who the reminders come from, as the emails sign them (the From address is the mail setting)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(default="", max_length=200, description="Company name signing the emails.")
+    address: str = Field(default="", max_length=300, description="Postal address, on one line.")
+    phone: str = Field(default="", max_length=40, description="Phone number customers may call.")
+    email: str = Field(
+        default="",
+        max_length=200,
+        pattern=r"^([^@\s,;<>]+@[^@\s,;<>]+)?$",
+        description="Accounts-receivable address: shown in the emails and used as their Reply-To.",
+    )
+    siren: str = Field(
+        default="", pattern=r"^([0-9]{9})?$", description="SIREN number (9 digits), shown in the signature."
+    )
+
+
 def _default_levels() -> tuple[ReminderLevel, ...]:
     return (
         ReminderLevel(name="courtesy", offset_days=-3, template="courtesy"),
@@ -151,6 +170,9 @@ class ClientRemindersConfig(BaseModel):
     )
     default_language: str = Field(
         default="fr", min_length=2, max_length=2, description="Language for customers speaking another one."
+    )
+    company: CompanyInfo = Field(
+        default_factory=CompanyInfo, description="Name, address, phone, email and SIREN signing the emails."
     )
 
     @model_validator(mode="after")
