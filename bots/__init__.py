@@ -10,4 +10,5 @@ from __future__ import annotations
 ALL_BOTS: dict[str, str] = {
     "invoice_matching": "bots.invoice_matching.bot:BOT",
     "document_check": "bots.document_check.bot:BOT",
+    "client_reminders": "bots.client_reminders.bot:BOT",
 }

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from rpa.browser.session import BrowserSession
     from rpa.effects import EffectLedger
     from rpa.findings import Finding
-    from rpa.settings import LegacyAppSettings
+    from rpa.settings import LegacyAppSettings, MailSettings
 
 C = TypeVar("C", bound=BaseModel)
 P = TypeVar("P")
@@ -102,6 +102,13 @@ class RunItems(Protocol[P]):
         """Items first collected by this run, with their current state, in collection order."""
         ...
 
+    def resolved(self) -> dict[str, tuple[str, str]]:
+        """Items of this bot a person resolved in the exception queue: reference -> (error code, note).
+
+        How a bot learns that a person approved what it asked about (e.g. an email needing approval).
+        """
+        ...
+
 
 @dataclass(frozen=True)
 class RunContext(Generic[C, P]):
@@ -120,6 +127,8 @@ class RunContext(Generic[C, P]):
     tz: tzinfo  # the business time zone: "today" is a date there
     apps: Mapping[str, LegacyAppSettings] = field(default_factory=dict)
     sessions: Lazy[BrowserSession] | None = None
+    mail: MailSettings | None = None  # the SMTP server and sender, for bots that send email (rpa.mail)
+    config_dir: Path | None = None  # files operations edit beside the settings (e.g. email templates)
     dry_run: bool = False
     logger: Any = field(default=_root_logger)
 
@@ -141,6 +150,16 @@ class RunContext(Generic[C, P]):
                 f"(known: {', '.join(sorted(self.apps)) or 'none'}); add it under apps.{name}",
                 code="APP_UNKNOWN",
             ) from None
+
+    def mail_settings(self) -> MailSettings:
+        """The SMTP server and sender address (settings ``mail``) for ``rpa.mail.send_message``."""
+        if self.mail is None:
+            raise ConfigError(
+                f"{self.bot_id} sends email but was run without mail settings "
+                "(the runner passes settings.mail)",
+                code="MAIL_NOT_WIRED",
+            )
+        return self.mail
 
     def session(self) -> BrowserSession:
         """This worker thread's browser session (opened on first use, closed by the kit)."""

@@ -35,7 +35,7 @@ from rpa.runs import detect_interrupted, finish_run, start_run
 from rpa.settings import Settings
 from rpa.store.db import Database
 from rpa.store.models import AuditHead
-from rpa.workqueue import DRY_RUN_SUFFIX, WorkQueue
+from rpa.workqueue import DRY_RUN_SUFFIX, WorkQueue, items_of
 
 Clock = Callable[[], datetime]
 Progress = Callable[[int, int], None]
@@ -134,6 +134,8 @@ def _execute_locked(
         tz=s.tz,
         apps=s.apps.by_name(),
         sessions=sessions,
+        mail=s.mail,
+        config_dir=s.config_path,
         dry_run=dry_run,
         logger=logger.bind(bot=bot.id, run_id=run_id),
     )
@@ -191,6 +193,13 @@ class _RunItems:
 
     def collected(self) -> list[Item[Any]]:
         return [_decoded(i, self.codec) for i in self.queue.collected_in(self.run_id)]
+
+    def resolved(self) -> dict[str, tuple[str, str]]:
+        return {
+            row.reference: (row.error_code or "", row.resolution or "")
+            for row in items_of(self.queue.db, self.queue.bot)
+            if row.state == ItemState.RESOLVED
+        }
 
 
 def _decoded(item: Item[Mapping[str, Any]], codec: PayloadCodec[Any]) -> Item[Any]:
