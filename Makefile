@@ -36,7 +36,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy rpa bots scheduler
+	$(BIN)/mypy rpa bots scheduler rpa_cli
 
 contracts: $(STAMP)
 	$(BIN)/lint-imports

@@ -58,9 +58,14 @@ def check(
             paths, out_dir, as_of=day, config=config, on_done=lambda _doc: progress.advance(task)
         )
     table = Table(title="document check", show_header=False)
-    rows = [("dossiers", summary.dossiers), ("files", summary.files), ("findings", summary.findings)]
-    rows += [(status, count) for status, count in summary.statuses.items()]
-    rows += [("findings.csv", out_dir / "findings.csv"), ("documents.json", out_dir / "documents.json")]
+    rows: list[tuple[str, object]] = [
+        ("dossiers", summary.dossiers),
+        ("files", summary.files),
+        ("findings", summary.findings),
+        *summary.statuses.items(),
+        ("findings.csv", out_dir / "findings.csv"),
+        ("documents.json", out_dir / "documents.json"),
+    ]
     for label, value in rows:
         table.add_row(label, str(value))
     out().print(table)
