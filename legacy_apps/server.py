@@ -4,6 +4,7 @@ and the mailbox's SMTP listener beside it."""
 from __future__ import annotations
 
 import importlib.util
+from datetime import date
 from typing import Any
 
 import uvicorn
@@ -24,11 +25,12 @@ from legacy_apps.mailbox.web import create_mail_web
 from legacy_apps.middleware import FaultMiddleware
 from legacy_apps.web.html import page
 from legacy_apps.world import DEFAULT_LINES, build_world
+from legacy_apps.world.generate import DEFAULT_TODAY
 
 DEFAULT_SMTP_PORT = 8725
 
 
-def _docportal(seed: int, faults: FaultState) -> tuple[Any, bool]:
+def _docportal(seed: int, faults: FaultState, today: date) -> tuple[Any, bool]:
     """The document portal when its package is installed, else a page saying it is not."""
     factory = None
     if importlib.util.find_spec("legacy_apps.docportal") is not None:
@@ -41,19 +43,23 @@ def _docportal(seed: int, faults: FaultState) -> tuple[Any, bool]:
             return HTMLResponse(page("Document portal", "<p>The document portal is not available.</p>"), 404)
 
         return Starlette(routes=[Route("/{path:path}", unavailable)]), False
-    return factory(seed, faults_state=faults), True
+    return factory(seed, faults_state=faults, reference_day=today), True
 
 
 def create_app(
-    seed: int = 42, faults: str | dict[str, Any] | FaultState = "none", lines: int = DEFAULT_LINES
+    seed: int = 42,
+    faults: str | dict[str, Any] | FaultState = "none",
+    lines: int = DEFAULT_LINES,
+    today: date = DEFAULT_TODAY,
 ) -> Starlette:
-    """All simulated applications over the world of ``seed`` with ``lines`` bank lines."""
-    world = build_world(seed, lines)
+    """All simulated applications over the world of ``seed`` with ``lines`` bank lines, as on ``today``
+    (the day the statements end, the invoices fall due and the dossiers are reviewed)."""
+    world = build_world(seed, lines, today)
     fault_state = FaultState.parse(faults)
     erp_state = ErpState(world)
     erp = create_erp(erp_state, fault_state, "/erp")
     bank = create_bank(world, fault_state, "/bank")
-    docs, has_docs = _docportal(seed, fault_state)
+    docs, has_docs = _docportal(seed, fault_state, today)
     admin = create_admin(erp_state, fault_state, [erp.state.sessions, bank.state.sessions], has_docs)
     mailbox = Mailbox()
 
@@ -90,10 +96,10 @@ def create_app(
 
 def serve(
     host: str = "127.0.0.1", port: int = 8700, seed: int = 42, faults: str | dict[str, Any] = "none",
-    lines: int = DEFAULT_LINES, smtp_port: int = DEFAULT_SMTP_PORT,
+    lines: int = DEFAULT_LINES, smtp_port: int = DEFAULT_SMTP_PORT, today: date = DEFAULT_TODAY,
 ) -> None:  # fmt: skip
     """Serve the applications, and receive mail on ``smtp_port``, in the foreground until interrupted."""
-    app = create_app(seed=seed, faults=faults, lines=lines)
+    app = create_app(seed=seed, faults=faults, lines=lines, today=today)
     listener = start_smtp(app.state.mailbox, host, smtp_port)
     try:
         uvicorn.run(app, host=host, port=port, log_level="warning")

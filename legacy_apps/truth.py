@@ -108,14 +108,14 @@ def truth_document(world: World) -> dict[str, Any]:
     }
 
 
-def docportal_truth(seed: int) -> Any:
-    """The document portal's own truth, when that application is installed alongside."""
+def docportal_truth(seed: int, reference_day: date = DEFAULT_TODAY) -> Any:
+    """The document portal's own truth on ``reference_day``, when that application is installed alongside."""
     try:
         from legacy_apps import docportal
     except ImportError:
         return None
     provider = getattr(docportal, "ground_truth", None)
-    return provider(seed) if callable(provider) else None
+    return provider(seed, reference_day=reference_day) if callable(provider) else None
 
 
 def write_open_items(world: World, path: Path) -> None:
@@ -143,7 +143,7 @@ def write_ground_truth(
     world = build_world(seed, lines, today)
     document = truth_document(world)
     if include_docportal:
-        docs = docportal_truth(seed)
+        docs = docportal_truth(seed, today)
         if docs is not None:
             document["docportal"] = docs
     view = statement_view(world)

@@ -110,7 +110,13 @@ def send_message(settings: MailSettings, msg: EmailMessage) -> SendResult:
     del msg["Bcc"]  # recipients stay in the envelope only
     payload = msg.as_bytes(policy=SMTP)
     try:
-        smtp = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout_s)
+        smtp = (
+            smtplib.SMTP_SSL(
+                settings.host, settings.port, timeout=settings.timeout_s, context=ssl.create_default_context()
+            )
+            if settings.tls
+            else smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout_s)
+        )
     except (OSError, smtplib.SMTPException) as exc:
         raise MailNotDeliveredError(
             f"mail server {where} unreachable: {exc}; message {message_id} not sent",
@@ -155,7 +161,7 @@ def _envelope(
     """EHLO, STARTTLS, login, MAIL FROM, RCPT TO; every failure here means nothing was delivered."""
     try:
         smtp.ehlo()
-        if settings.starttls:
+        if settings.starttls and not settings.tls:
             smtp.starttls(context=ssl.create_default_context())
             smtp.ehlo()
         if settings.username:

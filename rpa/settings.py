@@ -82,7 +82,8 @@ class MailSettings(_Section):
     port: int = Field(25, ge=1, le=65535)
     username: str = ""
     password: SecretStr = SecretStr("")
-    starttls: bool = Field(False, description="Upgrade the connection with STARTTLS")
+    starttls: bool = Field(False, description="Upgrade the connection with STARTTLS (port 587)")
+    tls: bool = Field(False, description="Connect over TLS from the start (SMTPS, port 465)")
     sender: str = Field("backoffice-rpa@localhost", description="From address of every message")
     timeout_s: float = Field(20.0, gt=0, le=300)
 

@@ -5,12 +5,14 @@ The only product code that starts ``legacy_apps``.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
 import subprocess
 import sys
 import time
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -25,7 +27,9 @@ if TYPE_CHECKING:
     from rpa.settings import Settings
     from rpa.store.db import Database
 
-PLANNED_BOTS = ("invoice_matching", "document_check", "client_reminders")
+# In the order of a business day: reconciliation first, so that what was paid this morning is not
+# reminded; the dossier review does not depend on either.
+PLANNED_BOTS = ("invoice_matching", "client_reminders", "document_check")
 
 
 def register(app: typer.Typer) -> None:
@@ -39,7 +43,8 @@ def demo(
     """Start the legacy apps, run every bot once through the scheduler's dispatch, print what happened."""
     from bots import ALL_BOTS
 
-    if not run_demo(out(), list(ALL_BOTS), seed=seed, lines=lines):
+    ordered = [b for b in PLANNED_BOTS if b in ALL_BOTS] + [b for b in ALL_BOTS if b not in PLANNED_BOTS]
+    if not run_demo(out(), ordered, seed=seed, lines=lines):
         raise typer.Exit(1)
 
 
@@ -50,7 +55,7 @@ def _free_port() -> int:
         return port
 
 
-def demo_environment(home: Path, base_url: str) -> dict[str, str]:
+def demo_environment(home: Path, base_url: str, smtp_port: int) -> dict[str, str]:
     """Settings for the demo, as RPA_* variables so the run processes get them too."""
     from legacy_apps import accounts
 
@@ -64,14 +69,17 @@ def demo_environment(home: Path, base_url: str) -> dict[str, str]:
         "RPA_APPS__BANK__TOTP_SECRET": accounts.BANK_TOTP_SECRET,
         "RPA_APPS__DOCS__URL": f"{base_url}/docs", "RPA_APPS__DOCS__USERNAME": accounts.DOCS_USER,
         "RPA_APPS__DOCS__PASSWORD": accounts.DOCS_PASSWORD,
+        "RPA_MAIL__HOST": "127.0.0.1", "RPA_MAIL__PORT": str(smtp_port), "RPA_MAIL__STARTTLS": "false",
+        "RPA_MAIL__TLS": "false", "RPA_MAIL__USERNAME": "",
     }  # fmt: skip
 
 
-def _start_legacy(seed: int, lines: int, port: int) -> subprocess.Popen[bytes]:
+def _start_legacy(seed: int, lines: int, port: int, smtp_port: int, today: date) -> subprocess.Popen[bytes]:
     import httpx
 
     proc = subprocess.Popen([sys.executable, "-m", "rpa_cli", "legacy", "serve", "--seed", str(seed),
-                             "--lines", str(lines), "--port", str(port)],
+                             "--lines", str(lines), "--port", str(port), "--smtp-port", str(smtp_port),
+                             "--today", today.isoformat()],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -95,19 +103,24 @@ def run_demo(out: Console, bot_ids: list[str], *, seed: int, lines: int) -> bool
     """Run the demo; return True when every bot run ended without failure and the trail verifies."""
     from legacy_apps.scoring import score
     from legacy_apps.truth import write_ground_truth
+    from rpa.clock import utcnow
     from scheduler.dispatch import dispatch_now
 
     home = Path(os.environ.get("RPA_HOME") or Path.cwd()).resolve()
     shutil.rmtree(home / "var" / "demo", ignore_errors=True)  # every demo starts from a clean slate
-    port = _free_port()
+    port, smtp_port = _free_port(), _free_port()
     base_url = f"http://127.0.0.1:{port}"
-    os.environ.update(demo_environment(home, base_url))
+    os.environ.update(demo_environment(home, base_url, smtp_port))
     settings = wiring.settings()
-    out.print(f"[bold]legacy applications[/bold] on {base_url} (seed {seed}, {lines} bank lines)")
-    server = _start_legacy(seed, lines, port)
+    today = utcnow().astimezone(settings.tz).date()  # the apps' data is generated around the bots' today
+    out.print(
+        f"[bold]legacy applications[/bold] on {base_url} (seed {seed}, {lines} bank lines, today {today}); "
+        f"mailbox on SMTP port {smtp_port}, read at {base_url}/mail/"
+    )
+    server = _start_legacy(seed, lines, port, smtp_port, today)
     db = wiring.database()
     try:
-        truth = write_ground_truth(seed, settings.var_path / "ground_truth", lines=lines)
+        truth = write_ground_truth(seed, settings.var_path / "ground_truth", lines=lines, today=today)
         missing = [b for b in PLANNED_BOTS if b not in bot_ids]
         results = []
         for bot_id in bot_ids:
@@ -117,15 +130,48 @@ def run_demo(out: Console, bot_ids: list[str], *, seed: int, lines: int) -> bool
             )
             results.append(result)
         ok = _report(out, settings, db, missing)
-        if "invoice_matching" in bot_ids:
-            figures = score(truth, base_url)
-            out.print("[bold]invoice_matching scored against the ground truth[/bold] (legacy score):")
-            out.print_json(data=figures)
+        figures = score(truth, base_url)
+        scored = settings.var_path / "score.json"
+        scored.write_text(json.dumps(figures, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        out.print("[bold]scored against the ground truth[/bold] (rpa legacy score):")
+        out.print(_score_table(figures, bot_ids))
+        out.print(f"full score: {scored}")
         return ok and bool(results)
     finally:
         server.terminate()
         server.wait(timeout=15)
         db.dispose()
+
+
+def _score_table(figures: dict[str, Any], bot_ids: list[str]) -> Any:
+    """The headline figures of each bot's score (the whole score goes to score.json)."""
+    from rich.table import Table
+
+    table = Table("bot", "figure", "value")
+    if "invoice_matching" in bot_ids:
+        for key in (
+            "lines_to_match",
+            "correct",
+            "wrong",
+            "missed",
+            "duplicates_created",
+            "precision",
+            "recall",
+        ):
+            if key in figures:
+                table.add_row("invoice_matching", key, str(figures[key]))
+    for key in ("sent_when_due", "sent_when_forbidden", "sent_too_early", "wrong_level", "duplicates",
+                "missed", "missed_held_for_approval", "emails"):  # fmt: skip
+        if "client_reminders" in bot_ids and key in figures.get("reminders", {}):
+            table.add_row("client_reminders", key, str(figures["reminders"][key]))
+    docs = figures.get("docportal", {})
+    for key in ("to_decide", "decided", "right", "weightiest_reason", "wrong_status", "wrong_reason",
+                "left_pending"):  # fmt: skip
+        if "document_check" in bot_ids and key in docs:
+            table.add_row("document_check", key, str(docs[key]))
+    if "document_check" in bot_ids and "needs_review" in docs:
+        table.add_row("document_check", "judgement cases left to a person", str(docs["needs_review"]))
+    return table
 
 
 def _report(out: Console, settings: Settings, db: Database, missing: list[str]) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -16,6 +17,19 @@ def register(app: typer.Typer) -> None:
     app.add_typer(legacy_app, name="legacy")
 
 
+def _day(text: str | None) -> date:
+    """``--today`` as a date; the generated data's fixed day when not given (same seed, same bytes)."""
+    from legacy_apps.world.generate import DEFAULT_TODAY
+    from rpa.errors import ConfigError
+
+    if text is None:
+        return DEFAULT_TODAY
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ConfigError(f"--today {text!r} is not a date (YYYY-MM-DD)", code="CLI_BAD_DATE") from None
+
+
 @legacy_app.command("serve")
 def legacy_serve(
     seed: Annotated[int, typer.Option(help="Seed of the generated data")] = 42,
@@ -25,6 +39,9 @@ def legacy_serve(
     port: Annotated[int, typer.Option(help="Port on 127.0.0.1")] = 8700,
     lines: Annotated[int, typer.Option(help="Bank lines in the generated statements")] = 200,
     smtp_port: Annotated[int, typer.Option(help="SMTP port of the local mailbox on 127.0.0.1")] = 8725,
+    today: Annotated[
+        str | None, typer.Option(help="The apps' today (YYYY-MM-DD): statements end, dossiers are reviewed")
+    ] = None,
 ) -> None:
     """Serve the ERP (/erp), bank portal (/bank), document portal (/docs) and mailbox (/mail, SMTP) in the
     foreground."""
@@ -35,7 +52,8 @@ def legacy_serve(
         f" faults {faults}"
     )
     out().print(f"mailbox receiving SMTP on 127.0.0.1:{smtp_port}, read at http://127.0.0.1:{port}/mail/")
-    serve(host="127.0.0.1", port=port, seed=seed, faults=faults, lines=lines, smtp_port=smtp_port)
+    serve(host="127.0.0.1", port=port, seed=seed, faults=faults, lines=lines, smtp_port=smtp_port,
+          today=_day(today))  # fmt: skip
 
 
 @legacy_app.command("seed")
@@ -43,11 +61,12 @@ def legacy_seed(
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for ground truth, statements, open items")],
     seed: Annotated[int, typer.Option(help="Seed of the generated data")] = 42,
     lines: Annotated[int, typer.Option(help="Bank lines in the generated statements")] = 200,
+    today: Annotated[str | None, typer.Option(help="The apps' today (YYYY-MM-DD), as given to serve")] = None,
 ) -> None:
     """Write a seed's ground truth (deterministic: same seed, same bytes), statements and open items."""
     from legacy_apps.truth import write_ground_truth
 
-    path = write_ground_truth(seed, out_dir, lines=lines)
+    path = write_ground_truth(seed, out_dir, lines=lines, today=_day(today))
     out().print(f"ground truth written to {path}")
 
 

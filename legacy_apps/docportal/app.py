@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import unicodedata
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -51,10 +51,11 @@ def create_docportal(
     faults_state: object | None = None,
     dossiers: int = 30,
     clock: Callable[[], datetime] | None = None,
+    reference_day: date = REFERENCE_DAY,
 ) -> Starlette:
     """The portal over ``dossiers`` generated dossiers of ``seed``. ``clock`` (aware UTC) stamps status
     changes and ages sessions; it defaults to the system clock."""
-    generated = generate_dossiers(seed, dossiers, REFERENCE_DAY)
+    generated = generate_dossiers(seed, dossiers, reference_day)
     state = PortalState({d.id: d for d in generated}, clock or (lambda: datetime.now(UTC)))
 
     def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:

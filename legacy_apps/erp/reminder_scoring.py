@@ -18,6 +18,7 @@ import httpx
 from legacy_apps.erp.reminder_truth import FORBIDDEN
 
 TRUTH_FILE = "reminders.json"
+APPROVAL_LEVELS = frozenset({"formal_notice", "collection"})  # need a person's approval by default
 
 
 def load_reminders_truth(truth_dir_or_file: Path) -> dict[str, Any] | None:
@@ -75,6 +76,10 @@ def score_reminders(
         for number, entry in sorted(expected.items())
         if entry["send"] and (number, entry["level"]) not in sent_pairs
     ]
+    # A formal notice or a hand-over to collection waits for a person's approval, and so does every
+    # invoice listed in the same email (one email per customer): missed for now, not by mistake.
+    held_customers = {expected[m["invoice"]]["customer_id"] for m in missed if m["level"] in APPROVAL_LEVELS}
+    held = [m for m in missed if expected[m["invoice"]]["customer_id"] in held_customers]
     recipients = {number: entry["email"].lower() for number, entry in expected.items()}
     by_id = {m["message_id"]: m for m in messages if m.get("message_id")}
     wrong_recipient = [
@@ -100,6 +105,7 @@ def score_reminders(
         "unknown_invoice": len(unknown),
         "duplicates": sum(d["times"] - 1 for d in duplicate_levels) + len(duplicate_ids),
         "missed": len(missed),
+        "missed_held_for_approval": len(held),
         "emails_not_noted": sorted(set(mailed_ids) - {i for _, i in noted_ids}),
         "noted_without_email": sorted(
             r["message_id"] for r in done if r["channel"] == "email" and r["message_id"] not in mailed_ids
@@ -130,4 +136,17 @@ def score_from_server(truth_dir_or_file: Path, base_url: str) -> dict[str, Any] 
         return None
     reminders = fetch_json(base_url, "/_admin/erp/reminders", "reminders")
     messages = fetch_json(base_url, "/_admin/mail/messages", "messages")
-    return score_reminders(truth, reminders, messages)
+    still_open = fetch_json(base_url, "/_admin/erp/overdue?horizon_days=3650", "invoices")
+    return score_reminders(paid_since(truth, {row["number"] for row in still_open}), reminders, messages)
+
+
+def paid_since(truth: dict[str, Any], still_open: set[str]) -> dict[str, Any]:
+    """The truth with the invoices paid since it was written (e.g. by a reconciliation run the same
+    morning) turned into "paid": a reminder to them is then forbidden, not missed."""
+    invoices = {
+        number: entry
+        if number in still_open or not entry["send"]
+        else {**entry, "send": False, "reason": "paid", "reasons": ["paid"]}
+        for number, entry in truth["invoices"].items()
+    }
+    return {**truth, "invoices": invoices}
