@@ -3,6 +3,7 @@ with defusedxml into InvoiceFields. XSD validation is not done here: a schema fa
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -21,6 +22,7 @@ from rpa.identifiers import compact
 XML_NAMES = ("factur-x.xml", "zugferd-invoice.xml", "zugferd_invoice.xml", "xrechnung.xml")
 MAX_XML_BYTES = 5 * 1024 * 1024  # a CII invoice is tens of KiB; anything this large is not one
 FACTURX_FIELD = "FACTURX_FIELD"  # one field of the XML is not what CII expects (an amount, a date)
+FACTURX_SCHEMA = "FACTURX_SCHEMA_INVALID"  # the XML does not follow its profile's XSD (it was still read)
 _SIREN_SCHEME = "0002"
 _SIRET_SCHEME = "0009"
 
@@ -38,6 +40,23 @@ def embedded_xml(path: Path) -> tuple[str, bytes] | None:
                 return (name, contents[0]) if contents else None
     except Exception:  # pypdf raises many types on damaged or encrypted files; the text path reports them
         return None
+    return None
+
+
+def schema_problem(data: bytes) -> str | None:
+    """Why the XML does not validate against the official XSD of its profile (minimum, basic WL, basic,
+    EN 16931, extended, detected from the XML), or None when it does. Only called on XML already parsed
+    safely; parsed again here without entity expansion or network access."""
+    from facturx import xml_check_xsd
+    from lxml import etree
+
+    try:
+        parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False)
+        xml_check_xsd(etree.fromstring(data, parser))
+    except Exception as exc:  # the library raises plain Exception/ValueError with the schema's message
+        message = " ".join(str(exc).split())
+        message = message.split("cause of the problem: ", 1)[-1]  # the library's preamble
+        return re.sub(r"\{[^}]*\}", "", message)[:400]  # namespaces make it unreadable, not clearer
     return None
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from rpa.documents import fields
 from rpa.documents.classify import classify
-from rpa.documents.facturx import embedded_xml, read_facturx
+from rpa.documents.facturx import FACTURX_SCHEMA, embedded_xml, read_facturx, schema_problem
 from rpa.documents.model import (
     DocumentFields,
     DocumentType,
@@ -26,7 +26,7 @@ from rpa.documents.model import (
 from rpa.documents.pdf import is_pdf, pdf_layout_text, pdf_text, unreadable
 from rpa.documents.tables import check_archive, workbook_rows
 from rpa.errors import DocumentReadError
-from rpa.findings import Finding
+from rpa.findings import Finding, Severity
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024  # supporting documents are kilobytes to a few MB; past this, refused
 DEFAULT_TIMEOUT_S = 30.0  # a few pages read in well under a second; a file still running at 30 s is hostile
@@ -69,6 +69,10 @@ def _read_pdf(path: Path, digest: str) -> ExtractedDocument:
         invoice, xml_findings = read_facturx(data, f"{path.name} ({name})")
         findings.extend(xml_findings)
         if invoice is not None:
+            problem = schema_problem(data)
+            if problem:
+                why = f"{path.name} ({name}): the embedded XML does not follow its Factur-X schema: {problem}"
+                findings.append(Finding(FACTURX_SCHEMA, Severity.WARNING, why, path.name, "factur-x"))
             # The XML first; what it lacks (the legal mentions, a SIRET only printed) comes from the text.
             printed = pdf_text(path)
             if printed.usable:

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+from pypdf import PdfReader, PdfWriter
+
+from rpa.documents.facturx import FACTURX_SCHEMA
 from rpa.documents.model import DocumentType, InvoiceFields, Source
 from rpa.documents.read import read_documents
+from rpa.findings import Severity
+from tests.documents.pdfmaker import text_pdf
 
 # expected.json key → what it means in InvoiceFields
 _COMPARED = {
@@ -70,3 +76,25 @@ def test_facturx_xml_is_preferred_to_the_text(corpus: Path) -> None:
     )
     assert (fields.seller_siren, fields.seller_vat_id) == ("123456782", "FR11123456782")
     assert sum(line.tax or 0 for line in fields.vat_breakdown) == fields.total_tax
+
+
+def test_an_embedded_xml_off_its_schema_is_still_read_and_says_why(corpus: Path, tmp_path: Path) -> None:
+    source = corpus / "documents" / "facturx" / "factur-x-basic.xml"
+    xml = source.read_bytes()
+    off_schema = xml.replace(b"</ram:TypeCode>", b"</ram:TypeCode><ram:Unexpected>1</ram:Unexpected>", 1)
+    assert off_schema != xml
+    paths = []
+    for name, data in (("valid.pdf", xml), ("invalid.pdf", off_schema)):
+        writer = PdfWriter(clone_from=PdfReader(io.BytesIO(text_pdf(["FACTURE", "Total TTC : 1,00 EUR"]))))
+        writer.add_attachment("factur-x.xml", data)
+        with (tmp_path / name).open("wb") as handle:
+            writer.write(handle)
+        paths.append(tmp_path / name)
+    valid, invalid = read_documents(paths)
+    assert not [f for f in valid.findings if f.code == FACTURX_SCHEMA]
+    assert valid.source is invalid.source is Source.FACTURX
+    assert invalid.fields == valid.fields  # the data was read all the same
+    (problem,) = [f for f in invalid.findings if f.code == FACTURX_SCHEMA]
+    assert (
+        problem.severity is Severity.WARNING and "Unexpected" in problem.message and "line" in problem.message
+    )
