@@ -84,6 +84,15 @@ def process(ctx: Ctx, item: Item[Decision]) -> dict[str, Any]:
         },
     )
     if decision.kind != DecisionKind.AUTO:
+        # Booked in the ERP already (by a person, or by a run whose database is gone): nothing is left
+        # to decide, and nothing is posted.
+        booked = ErpInvoices(ctx.page(), ctx.app("erp")).payments_with_reference(decision.line_id)
+        if booked:
+            payments = [{"invoice": inv, "amount": str(amount)} for inv, amount in booked]
+            ctx.record(
+                "erp.payment.already_booked", "bank_line", decision.line_id, details={"payments": payments}
+            )
+            return {"posted": [], "already_booked": payments}
         raise BusinessRuleError(
             decision.explanation, code=decision.reason_code.value, item_key=decision.line_id
         )
@@ -91,6 +100,7 @@ def process(ctx: Ctx, item: Item[Decision]) -> dict[str, Any]:
     erp = ErpInvoices(ctx.page(), ctx.app("erp"))
     line = decision.line
     posted = []
+    planned = {(a.invoice, a.amount) for a in decision.allocations}
     for alloc in decision.allocations:
         key = f"erp:payment:{line.line_id}:{alloc.invoice}"
 
@@ -100,11 +110,23 @@ def process(ctx: Ctx, item: Item[Decision]) -> dict[str, Any]:
             return {"invoice": invoice, "amounts": amounts} if amounts else None
 
         def post(invoice: str = alloc.invoice, amount: Decimal = alloc.amount) -> dict[str, Any]:
-            # Checked against the ERP before posting, so a payment typed in by hand (or posted before
-            # the ledger could confirm it) is never posted twice.
-            found = in_erp(invoice)
-            if found is not None:
-                return {**found, "already_in_erp": True}
+            # Any payment already carrying this bank reference counts, whatever its invoice: the ERP is
+            # the record, not this installation's database (which may be new, restored or another
+            # host's). Only payments of today's own decision (an earlier allocation of this line) may
+            # be there; anything else means the line was booked before, and a person compares.
+            rows = erp.payments_with_reference(line.line_id)
+            if (invoice, amount) in rows:
+                return {"invoice": invoice, "amounts": [str(amount)], "already_in_erp": True}
+            foreign = sorted({(inv, str(amt)) for inv, amt in rows if (inv, amt) not in planned})
+            if foreign:
+                booked = ", ".join(f"{inv} {amt}" for inv, amt in foreign)
+                today = ", ".join(f"{a.invoice} {a.amount}" for a in decision.allocations)
+                raise BusinessRuleError(
+                    f"bank line {line.line_id} is already booked in the ERP ({booked}), not as today's "
+                    f"decision ({today}); nothing more was posted: a person compares the two",
+                    code="BANK_REFERENCE_ALREADY_POSTED",
+                    item_key=line.line_id,
+                )
             open_amount, status = erp.invoice_state(invoice)
             if status == MANUAL_STATUS or open_amount < amount:
                 raise BusinessRuleError(
