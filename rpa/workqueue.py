@@ -182,6 +182,39 @@ class WorkQueue:
                 details={"resolution": resolution, "was": row.error_code},
             )
 
+    def retry(self, audit: AuditTrail, *, reference: str | None = None, code: str | None = None) -> list[str]:
+        """Put application exceptions (technical failures: a screen that did not load, a server down)
+        back into the queue for the next run, attempts reset; by reference, or every one with ``code``.
+        Business exceptions are data a person must settle (``resolve``), never retried. Returns the
+        references put back; each is audited as the person's action."""
+        if (reference is None) == (code is None):
+            raise ValueError("retry needs a reference or a code, not both")
+        with self.db.transaction() as s:
+            query = select(WorkItem).where(WorkItem.bot == self.bot)
+            query = (
+                query.where(WorkItem.reference == reference)
+                if reference
+                else query.where(
+                    WorkItem.error_code == code, WorkItem.state == str(ItemState.APPLICATION_EXCEPTION)
+                )
+            )
+            rows = list(s.execute(query.order_by(WorkItem.id)).scalars())
+            if reference and not rows:
+                raise BusinessRuleError(f"{self.bot} has no work item {reference!r}", code="ITEM_UNKNOWN")
+            for row in rows:
+                if row.state != ItemState.APPLICATION_EXCEPTION:
+                    raise BusinessRuleError(
+                        f"{self.bot} item {row.reference} is {row.state}: only application exceptions go "
+                        "back into the queue (a person settles a business exception: rpa exceptions resolve)",
+                        code="ITEM_NOT_RETRYABLE",
+                    )
+                was = row.error_code
+                row.state, row.attempts, row.next_attempt_at = ItemState.NEW, 0, None
+                row.error_code = row.error_message = row.error_traceback = None
+                row.updated_at = self.clock()
+                audit.record(s, "exception.retried", "work_item", self._target(row), details={"was": was})
+            return [row.reference for row in rows]
+
     def collected_in(self, run_id: int) -> list[Item[Mapping[str, Any]]]:
         """The items first collected by run ``run_id`` with their current state, in collection order."""
         with self.db.read() as s:

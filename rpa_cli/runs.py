@@ -171,6 +171,7 @@ def preflight_cmd(
 def runs_list(
     bot: Annotated[str | None, typer.Option(help="Only this bot")] = None,
     limit: Annotated[int, typer.Option(help="How many, newest first")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON array instead of a table")] = False,
 ) -> None:
     """The latest runs with their outcome (missed and interrupted runs included)."""
     from rich.table import Table
@@ -179,6 +180,9 @@ def runs_list(
 
     tz = wiring.settings().tz
     rows = list_runs(wiring.database(), bot=bot, limit=limit)
+    if as_json:
+        out().print_json(data=[_run_dict(r) for r in rows])
+        return
     table = Table(
         "id", "bot", "trigger", "scheduled for", "started", "status", "done", "exceptions", "duration"
     )
@@ -191,19 +195,117 @@ def runs_list(
 
 
 @exceptions_app.command("list")
-def exceptions_list(bot: Annotated[str | None, typer.Option(help="Only this bot")] = None) -> None:
+def exceptions_list(
+    bot: Annotated[str | None, typer.Option(help="Only this bot")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON array instead of a table")] = False,
+) -> None:
     """Items in the exception queue: business exceptions, application exceptions, needs review."""
     from rich.table import Table
 
     from rpa.workqueue import exception_queue
 
     items = exception_queue(wiring.database(), bot)
+    if as_json:
+        out().print_json(data=[_item_dict(it, full=False) for it in items])
+        return
     table = Table("bot", "reference", "state", "code", "attempts", "message")
+    table.columns[1].no_wrap = True  # a reference is what a person types back: never cut
     for it in items:
         table.add_row(it.bot, it.reference, it.state, it.error_code or "", str(it.attempts),
-                      (it.error_message or "")[:120])  # fmt: skip
+                      (it.error_message or "")[:300])  # fmt: skip
     out().print(table)
-    out().print(f"{len(items)} item(s) waiting for a person")
+    out().print(
+        f"{len(items)} item(s) waiting for a person; `rpa exceptions show BOT REFERENCE` for one in full"
+    )
+
+
+@exceptions_app.command("show")
+def exceptions_show(
+    bot_id: Annotated[str, typer.Argument(help="The bot the item belongs to")],
+    reference: Annotated[str, typer.Argument(help="The item's reference (e.g. the bank line id)")],
+    as_json: Annotated[bool, typer.Option("--json", help="The item as JSON")] = False,
+) -> None:
+    """One work item in full: state, error, the bot's decision and explanation, result, evidence files."""
+    from rpa.errors import BusinessRuleError
+    from rpa.workqueue import items_of
+
+    row = next((r for r in items_of(wiring.database(), bot_id) if r.reference == reference), None)
+    if row is None:
+        raise BusinessRuleError(f"{bot_id} has no work item {reference!r}", code="ITEM_UNKNOWN")
+    data = _item_dict(row, full=True)
+    evidence = wiring.settings().audit_path / "evidence"
+    hashes = [f["sha256"] for f in (row.evidence or {}).get("files", []) if f.get("sha256")]
+    data["evidence_files"] = [str(p) for sha in hashes for p in sorted((evidence / sha[:2]).glob(f"{sha}*"))]
+    if as_json:
+        out().print_json(data=data)
+        return
+    for key in (
+        "bot",
+        "reference",
+        "state",
+        "error_code",
+        "attempts",
+        "updated_at",
+        "resolved_by",
+        "resolution",
+    ):
+        if data.get(key) not in (None, ""):
+            out().print(f"[bold]{key}[/bold]: {data[key]}", highlight=False)
+    if data.get("error_message"):
+        out().print(f"[bold]message[/bold]: {data['error_message']}", markup=True, highlight=False)
+    out().print("[bold]payload[/bold] (what the bot decided and why):")
+    out().print_json(data=data["payload"])
+    if data.get("result"):
+        out().print("[bold]result[/bold]:")
+        out().print_json(data=data["result"])
+    for path in data["evidence_files"]:
+        out().print(f"[bold]evidence[/bold]: {path}", highlight=False)
+
+
+@exceptions_app.command("retry")
+def exceptions_retry(
+    bot_id: Annotated[str, typer.Argument(help="The bot the items belong to")],
+    reference: Annotated[str | None, typer.Argument(help="One item's reference")] = None,
+    code: Annotated[str | None, typer.Option(help="Every application exception with this code")] = None,
+) -> None:
+    """Put application exceptions back into the queue (attempts reset) for the next run; audited."""
+    from rpa.audit.trail import AuditTrail
+    from rpa.clock import utcnow
+    from rpa.errors import ConfigError
+    from rpa.workqueue import WorkQueue
+
+    if (reference is None) == (code is None):
+        raise ConfigError("give one REFERENCE or --code CODE", code="CLI_BAD_ARGUMENTS")
+    user = AuditTrail(wiring.actor())
+    done = WorkQueue(wiring.database(), bot_id, user, utcnow).retry(user, reference=reference, code=code)
+    out().print(
+        f"{len(done)} item(s) of {bot_id} back in the queue for the next run: {', '.join(done) or '-'}"
+    )
+
+
+def _item_dict(row: Any, *, full: bool) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "bot": row.bot, "reference": row.reference, "state": row.state, "error_code": row.error_code,
+        "attempts": row.attempts, "error_message": row.error_message,
+        "updated_at": row.updated_at.isoformat() if row.updated_at else None,
+    }  # fmt: skip
+    if full:
+        data |= {"payload": row.payload, "result": row.result, "resolved_by": row.resolved_by,
+                 "resolution": row.resolution, "first_run_id": row.first_run_id,
+                 "last_run_id": row.last_run_id}  # fmt: skip
+    return data
+
+
+def _run_dict(run: Any) -> dict[str, Any]:
+    def when(value: Any) -> str | None:
+        return value.isoformat() if value else None
+
+    return {
+        "id": run.id, "bot": run.bot, "trigger": run.trigger, "status": str(run.status),
+        "scheduled_for": when(run.scheduled_for), "started_at": when(run.started_at),
+        "finished_at": when(getattr(run, "finished_at", None)), "exceptions": run.exceptions,
+        "summary": run.summary,
+    }  # fmt: skip
 
 
 @exceptions_app.command("resolve")
@@ -215,7 +317,11 @@ def exceptions_resolve(
     """Close an exception-queue item after handling it by hand (audited as the person running this)."""
     from rpa.audit.trail import AuditTrail
     from rpa.clock import utcnow
+    from rpa.errors import ConfigError
     from rpa.workqueue import WorkQueue
+
+    if not note.strip():
+        raise ConfigError("--note must say what was done (it is kept in the audit trail)", code="NOTE_EMPTY")
 
     user = AuditTrail(wiring.actor())
     WorkQueue(wiring.database(), bot_id, user, utcnow).resolve(reference, note, user)

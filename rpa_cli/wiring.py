@@ -112,7 +112,12 @@ def browser_edges(s: Settings) -> dict[str, Any]:
 
 
 def actor() -> str:
-    """Who runs this command, for the audit trail (``user:<login>``)."""
-    import getpass
+    """Who runs this command, for the audit trail (``user:<login>``): the operating system's account of
+    the process, not the ``LOGNAME``/``USER`` variables anyone can set."""
+    import os
+    import pwd
 
-    return f"user:{getpass.getuser()}"
+    try:
+        return f"user:{pwd.getpwuid(os.getuid()).pw_name}"
+    except KeyError:  # an account without a passwd entry (some containers): its numeric id
+        return f"user:uid-{os.getuid()}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -121,3 +122,42 @@ def test_a_person_resolves_an_exception_and_it_is_audited(rpa_home: Path) -> Non
     assert event.actor.startswith("user:") and event.target_id == "mixed:business-0"
     assert "amount fixed in the ERP" in event.details and "AMOUNT_MISMATCH" in event.details
     assert run_cli(rpa_home, "audit", "verify").returncode == 0
+
+
+def test_application_exceptions_go_back_into_the_queue_and_items_show_in_full(rpa_home: Path) -> None:
+    bots = ["tests.kit.sample_bots:MIXED_BOT"]
+    assert run_cli(rpa_home, "run", "mixed", extra_bots=bots, RPA_RUN__BACKOFF_INITIAL_S="0").returncode == 0
+    listed = json.loads(run_cli(rpa_home, "exceptions", "list", "--json").stdout)
+    technical = sorted(i["reference"] for i in listed if i["state"] == "application_exception")
+    codes = {i["error_code"] for i in listed if i["state"] == "application_exception"}
+    business = sorted(i["reference"] for i in listed if i["state"] == "business_exception")
+    assert technical and business
+
+    shown = run_cli(rpa_home, "exceptions", "show", "mixed", business[0], "--json")
+    assert shown.returncode == 0, shown.stderr
+    item = json.loads(shown.stdout)
+    assert item["error_code"] == "AMOUNT_MISMATCH" and "payload" in item and item["first_run_id"] == 1
+    assert run_cli(rpa_home, "exceptions", "show", "mixed", "nope").returncode == 2
+
+    refused = run_cli(rpa_home, "exceptions", "retry", "mixed", business[0])
+    assert refused.returncode == 2 and "only application exceptions" in refused.stderr
+    one = run_cli(rpa_home, "exceptions", "retry", "mixed", technical[0])
+    assert one.returncode == 0 and "1 item(s)" in one.stdout, one.stderr
+    (code,) = codes
+    rest = run_cli(rpa_home, "exceptions", "retry", "mixed", "--code", code)
+    assert rest.returncode == 0 and f"{len(technical) - 1} item(s)" in rest.stdout
+    after = json.loads(run_cli(rpa_home, "exceptions", "list", "--json").stdout)
+    assert sorted(i["reference"] for i in after) == business
+    runs = json.loads(run_cli(rpa_home, "runs", "list", "--json").stdout)
+    assert runs[0]["status"] == "succeeded_with_exceptions" and runs[0]["summary"]["done"] >= 1
+
+    empty = run_cli(rpa_home, "exceptions", "resolve", "mixed", business[0], "--note", "  ")
+    assert empty.returncode == 2 and "--note" in empty.stderr
+
+    db = Database(f"sqlite:///{rpa_home / 'var' / 'rpa.db'}")
+    with db.read() as s:
+        retried = (
+            s.execute(select(AuditEvent).where(AuditEvent.action == "exception.retried")).scalars().all()
+        )
+    db.dispose()
+    assert len(retried) == len(technical) and all(e.actor.startswith("user:") for e in retried)
