@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -56,6 +57,26 @@ def check_config() -> None:
             err().print(p)
         raise typer.Exit(2)
     out().print(f"configuration OK: settings, {len(bots)} bot config(s), schedules")
+    for line in _sources(s, list(bots)):
+        out().print(f"  {line}", highlight=False)
+
+
+def _sources(s: Settings, bot_ids: list[str]) -> list[str]:
+    """What the configuration was read from: files (or their absence) and RPA_* variable names."""
+    import os
+
+    from rpa.config_files import bot_config_path
+    from scheduler.config import SCHEDULES_FILE
+
+    def file(path: Path, missing: str) -> str:
+        return str(path) if path.is_file() else f"{path} (absent: {missing})"
+
+    lines = [f"installation: {s.home}", f"settings: {file(s.config_path / 'settings.toml', 'defaults')}"]
+    lines += [f"bot {b}: {file(bot_config_path(s, b), 'its defaults')}" for b in bot_ids]
+    lines.append(f"schedules: {file(s.config_path / SCHEDULES_FILE, 'no schedule')}")
+    names = sorted(k for k in os.environ if k.startswith("RPA_"))
+    lines.append(f"variables: {', '.join(names) if names else 'none'}")
+    return lines
 
 
 def _check_schedules(s: Settings, bot_ids: set[str]) -> list[str]:

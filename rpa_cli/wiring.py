@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import sys
 from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rpa.errors import ConfigError
@@ -26,9 +27,30 @@ def settings() -> Settings:
     from rpa.log import configure_logging
     from rpa.settings import load_settings
 
-    s = load_settings()
+    s = load_settings(home=installation())
     configure_logging(s, terminal=False)
     return s
+
+
+def installation() -> Path:
+    """The installation this command works on: ``RPA_HOME`` when set, else the current directory when it
+    holds ``config/settings.toml``. Nothing else: a command run from the wrong folder must not quietly
+    start a new, empty database, audit trail and signing key there."""
+    import os
+
+    from rpa.settings import CONFIG_DIR_ENV, HOME_ENV
+
+    if os.environ.get(HOME_ENV):
+        return Path(os.environ[HOME_ENV]).resolve()
+    here = Path.cwd()
+    config = Path(os.environ.get(CONFIG_DIR_ENV) or here / "config")
+    if (config if config.is_absolute() else here / config).joinpath("settings.toml").is_file():
+        return here
+    raise ConfigError(
+        f"no installation here: {here} has no config/settings.toml. Run the command from the installation's "
+        f"folder, set {HOME_ENV} to it, or create a new one with `rpa init DIR`",
+        code="NO_INSTALLATION",
+    )
 
 
 @cache
