@@ -99,6 +99,15 @@ class AuditSettings(_Section):
     signing_key: SecretStr = Field(SecretStr(""), description="Ed25519 private key (hex); empty: file in dir")
     checkpoint_every: int = Field(1000, ge=1, description="Write a signed checkpoint every N events too")
 
+    @field_validator("signing_key")
+    @classmethod
+    def _ed25519_hex(cls, value: SecretStr) -> SecretStr:
+        # Checked here, not at the first checkpoint: by then a run has already acted on the world.
+        raw = value.get_secret_value().strip()
+        if raw and (len(raw) != 64 or any(c not in "0123456789abcdefABCDEF" for c in raw)):
+            raise ValueError(f"must be an Ed25519 private key: 64 hex characters, not {len(raw)}")
+        return value
+
 
 class LogSettings(_Section):
     level: Literal["TRACE", "DEBUG", "INFO", "SUCCESS", "WARNING", "ERROR"] = "INFO"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import typer
@@ -18,6 +19,10 @@ for group in (init, runs, audit, schedule, reconcile, reminders, documents, lega
 def main() -> None:
     from rpa.errors import RpaError
     from rpa_cli.output import err
+
+    # The database, evidence and reports hold bank statements, IBANs and screenshots: every file this
+    # command creates is its owner's only.
+    os.umask(0o077)
 
     try:
         app()

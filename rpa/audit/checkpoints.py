@@ -44,6 +44,13 @@ class CheckpointStore:
             return Ed25519PrivateKey.from_private_bytes(bytes.fromhex(self._configured_key))
         path = self.key_dir / "checkpoint-signing.key"
         if path.exists():
+            mode = path.stat().st_mode & 0o777
+            if mode & 0o077:
+                raise AuditIntegrityError(
+                    f"{path} is readable by other accounts (mode {mode:o}): whoever reads it can sign a "
+                    f"rewritten trail. Restrict it (chmod 600 {path}) and consider the key compromised",
+                    code="SIGNING_KEY_EXPOSED",
+                )
             return Ed25519PrivateKey.from_private_bytes(bytes.fromhex(path.read_text().strip()))
         key = Ed25519PrivateKey.generate()
         self.key_dir.mkdir(parents=True, exist_ok=True)

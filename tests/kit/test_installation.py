@@ -45,3 +45,22 @@ def test_init_creates_one_that_every_command_then_finds(tmp_path: Path) -> None:
 
     again = _rpa(tmp_path, "init", str(home))
     assert again.returncode == 2 and "already an installation" in again.stderr
+
+
+def test_state_is_its_owners_only_and_an_exposed_or_bad_signing_key_is_refused(tmp_path: Path) -> None:
+    home = tmp_path / "ops"
+    assert _rpa(tmp_path, "init", str(home)).returncode == 0
+    bad = _rpa(home, "check-config", RPA_AUDIT__SIGNING_KEY="not-a-key")
+    assert bad.returncode == 2 and "RPA_AUDIT__SIGNING_KEY" in bad.stderr and "64 hex" in bad.stderr
+
+    bots = '["tests.kit.sample_bots:MIXED_BOT"]'
+    first = _rpa(home, "run", "mixed", RPA_EXTRA_BOTS=bots, RPA_RUN__BACKOFF_INITIAL_S="0")
+    assert first.returncode == 0, first.stderr  # the run's final checkpoint created the signing key
+    key = home / "audit_logs" / "keys" / "checkpoint-signing.key"
+    assert key.is_file()
+    for path in (home / "var" / "rpa.db", *(home / "audit_logs").rglob("*"), *(home / "var").rglob("*")):
+        assert path.stat().st_mode & 0o077 == 0, path
+
+    key.chmod(0o644)
+    exposed = _rpa(home, "run", "mixed", RPA_EXTRA_BOTS=bots, RPA_RUN__BACKOFF_INITIAL_S="0")
+    assert exposed.returncode != 0 and "readable by other accounts" in exposed.stdout + exposed.stderr
