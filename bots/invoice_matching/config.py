@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from rpa.documents.statements.csv_profiles import CsvProfile
+
 
 class DifferenceCap(BaseModel):
     """A tolerance that holds only when the gap is within both the absolute and the relative cap."""
@@ -105,3 +107,9 @@ class InvoiceMatchingConfig(BaseModel):
         description="Suggestions among several same-amount items need this name score.",
     )
     max_alternatives: int = Field(default=3, ge=1, le=20, description="Alternatives kept per decision.")
+    csv_profiles: tuple[CsvProfile, ...] = Field(
+        default=(),
+        max_length=100,
+        description="CSV statement layouts of the banks in use, besides the built-in ones "
+        "(`rpa reconcile --csv-profile NAME`; a file's header also picks its profile).",
+    )

@@ -103,6 +103,7 @@ def test_camt053_statement_details(statements_corpus: Path) -> None:
         "254EURNL26VAYB8060476890",
     )
     assert (first.opening_balance, first.closing_balance) == (Decimal("18.15"), Decimal("27.00"))
+    assert first.opening_balance is not None
     assert first.opening_balance + first.lines[0].amount == first.closing_balance
     assert second.lines[0].counterparty_name == "Company Name 2"
     assert "Stmt[2]/Ntry[1]" in second.lines[0].source

@@ -23,7 +23,8 @@ def as_data(statements: list[Statement]) -> list[dict[str, Any]]:
 
     return [
         {
-            **{f.name: plain(getattr(s, f.name)) for f in fields(s) if f.name != "lines"},
+            **{f.name: plain(getattr(s, f.name)) for f in fields(s) if f.name not in {"lines", "findings"}},
+            "findings": [finding.as_dict() for finding in s.findings],
             "lines": [
                 {f.name: plain(getattr(line, f.name)) for f in fields(line) if f.name != "raw"}
                 for line in s.lines

@@ -3,7 +3,13 @@
 from rpa.documents.statements.csv_profiles import PROFILES, CsvColumns, CsvProfile
 from rpa.documents.statements.duplicates import Duplicate, Fingerprints, split_duplicates
 from rpa.documents.statements.model import BankLine, Statement
-from rpa.documents.statements.reader import detect_format, parse_many, parse_statement
+from rpa.documents.statements.reader import (
+    detect_format,
+    parse_many,
+    parse_statement,
+    profile_catalogue,
+    resolve_profile,
+)
 
 __all__ = [
     "PROFILES",
@@ -16,5 +22,7 @@ __all__ = [
     "detect_format",
     "parse_many",
     "parse_statement",
+    "profile_catalogue",
+    "resolve_profile",
     "split_duplicates",
 ]

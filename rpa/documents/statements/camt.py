@@ -11,7 +11,9 @@ from datetime import date
 from decimal import Decimal
 from xml.etree.ElementTree import Element, tostring
 
+from rpa.documents.statements.balances import BALANCE_CURRENCY
 from rpa.documents.statements.common import (
+    EMPTY,
     MALFORMED,
     UNSUPPORTED,
     clean,
@@ -21,6 +23,7 @@ from rpa.documents.statements.common import (
 )
 from rpa.documents.statements.model import BankLine, Statement
 from rpa.documents.statements.xmlsafe import child, children, first_text, local, namespace, parse_xml, text
+from rpa.findings import Finding, Severity
 from rpa.money import AmountError, pad, parse_amount
 
 # message element → (record element, format name)
@@ -59,6 +62,14 @@ def parse_camt(data: bytes, source: str) -> list[Statement]:
     base = f"/{local(root.tag)}/{local(message.tag)}" if message is not root else f"/{local(root.tag)}"
     msg_id = text(message, "GrpHdr", "MsgId")
     records = children(message, record_name)
+    if not records:
+        raise statement_error(
+            EMPTY,
+            source,
+            f"element {base}",
+            f"no bank or card statement in this file (the {fmt} message has no <{record_name}>)",
+            "download the statement again; if it stays empty, ask the bank",
+        )
     statements = [
         _record(rec, f"{base}/{record_name}[{i}]", source, msg_id, i) for i, rec in enumerate(records, 1)
     ]
@@ -72,14 +83,27 @@ def _record(rec: Element, path: str, source: str, msg_id: str, index: int) -> St
     created = _date(text(rec, "CreDtTm"), source, f"{path}/CreDtTm") if text(rec, "CreDtTm") else None
     ctx = _Context(source, statement_id, account, created)
     opening = closing = None
-    balance_ccy = ""
+    opening_ccy = closing_ccy = ""
     for i, bal in enumerate(children(rec, "Bal"), 1):
         code = first_text(bal, ("Tp", "CdOrPrtry", "Cd"), ("Tp", "CdOrPrtry", "Prtry"))
         amount, ccy = _amount(bal, f"{path}/Bal[{i}]", source)
         if code in {"OPBD", "PRCD"} and opening is None:
-            opening, balance_ccy = amount, balance_ccy or ccy
+            opening, opening_ccy = amount, ccy
         elif code == "CLBD":
-            closing, balance_ccy = amount, balance_ccy or ccy
+            closing, closing_ccy = amount, ccy
+    balance_ccy = opening_ccy or closing_ccy
+    findings: tuple[Finding, ...] = ()
+    if opening is not None and closing is not None and opening_ccy != closing_ccy:
+        findings = (
+            Finding(
+                BALANCE_CURRENCY,
+                Severity.WARNING,
+                f"statement {statement_id}: the opening balance is in {opening_ccy} but the closing balance"
+                f" in {closing_ccy}, so the balances cannot be checked — ask the bank which is right",
+                f"{source} {path}",
+                "Bal",
+            ),
+        )
     lines: list[BankLine] = []
     for i, entry in enumerate(children(rec, "Ntry"), 1):
         lines.extend(_entry(entry, f"{path}/Ntry[{i}]", ctx, len(lines)))
@@ -93,6 +117,7 @@ def _record(rec: Element, path: str, source: str, msg_id: str, index: int) -> St
         closing_balance=closing,
         source=f"{source} {path}",
         format="camt",
+        findings=findings,
     )
 
 

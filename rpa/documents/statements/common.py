@@ -16,6 +16,8 @@ UNSUPPORTED = "STATEMENT_UNSUPPORTED"
 TOO_LARGE = "STATEMENT_TOO_LARGE"
 ENCODING = "STATEMENT_ENCODING"
 UNREADABLE = "STATEMENT_UNREADABLE"
+EMPTY = "STATEMENT_EMPTY"  # the file holds no statement at all
+BANK_ERROR = "STATEMENT_BANK_ERROR"  # the bank's server says it could not produce the statement
 
 
 def statement_error(code: str, source: str, where: str, problem: str, hint: str = "") -> DocumentReadError:

@@ -47,11 +47,18 @@ class CsvProfile(BaseModel):
     thousands_separator: Literal["", " ", ".", ",", "'"] = ""
     encoding: str = "utf-8"
     date_format: str = Field("%Y-%m-%d", description="strptime format of the date columns")
+    other_date_formats: tuple[str, ...] = Field(
+        (), description="further strptime formats the bank also writes, tried in order after date_format"
+    )
     currency: str = Field(
         "EUR", min_length=3, max_length=3, description="used when there is no currency column"
     )
     account: str = Field("", description="the account of the file when no column says it")
     columns: CsvColumns
+
+    @property
+    def date_formats(self) -> tuple[str, ...]:
+        return (self.date_format, *self.other_date_formats)
 
 
 GENERIC = CsvProfile(
@@ -99,6 +106,7 @@ DE_CSV_CAMT = CsvProfile(
     thousands_separator=".",
     encoding="cp1252",
     date_format="%d.%m.%y",
+    other_date_formats=("%d.%m.%Y",),  # the same banks write 01.03.24 in one export and 01.03.2024 in another
     columns=CsvColumns(
         booking_date="Buchungstag",
         value_date="Valutadatum",

@@ -20,6 +20,7 @@ from rpa.documents.statements.common import (
 )
 from rpa.documents.statements.csv_profiles import CsvProfile
 from rpa.documents.statements.model import BankLine, Statement
+from rpa.errors import DocumentReadError
 from rpa.money import AmountError, pad, parse_amount
 
 if TYPE_CHECKING:
@@ -29,7 +30,19 @@ _HEADER_SEARCH_ROWS = 30  # exports often start with a few lines about the accou
 
 
 def parse_csv(data: bytes, source: str, profile: CsvProfile) -> list[Statement]:
-    """Read a CSV export; one statement per account found in it."""
+    """Read a CSV export; one statement per account found in it.
+
+    An error says which profile the file was read with (``details['csv_profile']``), so a caller that
+    lets the user choose another profile can say so.
+    """
+    try:
+        return _parse(data, source, profile)
+    except DocumentReadError as exc:
+        exc.details.setdefault("csv_profile", profile.name)
+        raise
+
+
+def _parse(data: bytes, source: str, profile: CsvProfile) -> list[Statement]:
     text = _decode(data, source, profile)
     rows = csv.reader(io.StringIO(text, newline=""), delimiter=profile.delimiter)
     header, index = _header(rows, source, profile)
@@ -67,7 +80,7 @@ def _decode(data: bytes, source: str, profile: CsvProfile) -> str:
             source,
             f"line {line} column {column}",
             f"byte 0x{data[exc.start]:02x} is not valid {profile.encoding} (profile '{profile.name}')",
-            "re-export the file in that encoding or choose the profile matching the bank",
+            "re-export the file in that encoding, or read it with its bank's profile",
         ) from exc
     except LookupError as exc:
         raise statement_error(
@@ -107,7 +120,7 @@ def _header(rows: _reader, source: str, profile: CsvProfile) -> tuple[list[str],
         source,
         "header",
         f"no header with a {profile.columns.booking_date!r} column in the first {_HEADER_SEARCH_ROWS} rows",
-        f"is this a '{profile.name}' export? choose the profile matching the bank",
+        f"is this a '{profile.name}' export? the file may need its bank's profile",
     )
 
 
@@ -178,15 +191,21 @@ def _line(
 
 
 def _date(text: str, source: str, where: str, profile: CsvProfile) -> date:
-    try:
-        return datetime.strptime(text, profile.date_format).date()
-    except ValueError as exc:
-        raise statement_error(
-            MALFORMED,
-            source,
-            where,
-            f"{text!r} is not a date in the format {profile.date_format!r} of profile '{profile.name}'",
-        ) from exc
+    for date_format in profile.date_formats:
+        try:
+            parsed = datetime.strptime(text, date_format).date()
+        except ValueError:
+            continue
+        # '%Y' reads '12.04.24' as the year 24: no bank line is that old, so that format does not fit.
+        if parsed.year >= 1900:
+            return parsed
+    formats = " or ".join(repr(f) for f in profile.date_formats)
+    raise statement_error(
+        MALFORMED,
+        source,
+        where,
+        f"{text!r} is not a date in the format {formats} of profile '{profile.name}'",
+    )
 
 
 def _amount(text: str, source: str, where: str, profile: CsvProfile) -> Decimal:

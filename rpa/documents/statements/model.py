@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from rpa.findings import Finding
+
 
 @dataclass(frozen=True, slots=True)
 class BankLine:
@@ -41,7 +43,12 @@ class BankLine:
 
 @dataclass(frozen=True, slots=True)
 class Statement:
-    """A statement (or report/notification) as read from one file."""
+    """A statement (or report/notification) as read from one file.
+
+    ``findings`` says what the reader noticed without refusing the statement: a balance that does not
+    add up (``STATEMENT_UNBALANCED``), a bank's variant of the format that was accepted
+    (``STATEMENT_VARIANT``).
+    """
 
     statement_id: str
     account_iban: str
@@ -51,3 +58,4 @@ class Statement:
     closing_balance: Decimal | None = None
     source: str = ""
     format: str = ""
+    findings: tuple[Finding, ...] = field(default=(), compare=False)

@@ -77,7 +77,7 @@ def _subfield_style(text: str, separator: str) -> Details:
     end_to_end = keyed.get("EREF", "")
     if end_to_end.upper() == "NOTPROVIDED":
         end_to_end = ""
-    remittance = keyed.get("SVWZ") or "".join(purpose)
+    remittance = keyed.get("SVWZ") or _join_subfields(purpose)[0]
     iban = account if looks_like_iban(account) else keyed.get("IBAN", "")
     return Details(
         remittance=clean(f"{remittance} {extra}"),
@@ -87,18 +87,30 @@ def _subfield_style(text: str, separator: str) -> Details:
     )
 
 
+def _join_subfields(subfields: list[str]) -> tuple[str, list[int]]:
+    """Purpose sub-fields as one text, and the offsets where a phrase ended.
+
+    A sub-field shorter than its 27 characters ended a phrase (a space follows it); a full one was cut
+    where the width ran out, mid-word as often as not (joined without a space).
+    """
+    text, phrase_ends = "", []
+    for previous, value in zip([None, *subfields], subfields, strict=False):
+        if previous is not None and len(previous) < _SUBFIELD_WIDTH:
+            phrase_ends.append(len(text))
+            text += " "
+        text += value
+    if subfields and len(subfields[-1]) < _SUBFIELD_WIDTH:
+        phrase_ends.append(len(text))
+    return text, phrase_ends
+
+
 def _sepa_keywords(subfields: list[str]) -> dict[str, str]:
     """Values of the SEPA keywords found in the purpose sub-fields ?20..?29.
 
     A sub-field holds 27 characters: an identifier (EREF+, KREF+…) that ends before its sub-field is
     full is complete there, and text after it is not part of the identifier.
     """
-    purpose = "".join(subfields)
-    boundaries, offset = [], 0
-    for value in subfields:
-        offset += len(value)
-        if len(value) < _SUBFIELD_WIDTH:
-            boundaries.append(offset)
+    purpose, boundaries = _join_subfields(subfields)
     found = list(_SEPA_KEYWORD.finditer(purpose))
     keyed: dict[str, str] = {}
     for match, following in zip(found, [*found[1:], None], strict=False):

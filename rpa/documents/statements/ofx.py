@@ -1,6 +1,8 @@
-"""OFX bank and card statements, SGML (1.x, unclosed leaf tags) and XML (2.x), with a small tokenizer.
+"""OFX bank, card and investment-cash statements, SGML (1.x, unclosed leaf tags) and XML (2.x).
 
-No DTD is read and no entity but the five predefined XML ones is expanded.
+No DTD is read and no entity but the five predefined XML ones is expanded. A file without a statement
+is refused with the bank's own status (a sign-on or request the server refused) or, when the bank gave
+none, with "no bank or card statement in this file".
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from datetime import date
 from decimal import Decimal
 
 from rpa.documents.statements.common import (
+    BANK_ERROR,
+    EMPTY,
     MALFORMED,
     clean,
     derived_line_id,
@@ -20,6 +24,7 @@ from rpa.documents.statements.common import (
     statement_error,
 )
 from rpa.documents.statements.model import BankLine, Statement
+from rpa.findings import Finding, Severity
 from rpa.money import AmountError, pad, parse_amount
 
 _TAG = re.compile(r"<(/?)([A-Za-z0-9._]+)\s*>")
@@ -31,6 +36,13 @@ _CHARSETS = {
     "NONE": "cp1252",
 }
 _ENTITIES = re.compile(r"&(amp|lt|gt|quot|apos|#\d+|#x[0-9A-Fa-f]+);")
+# statement element → (account element, transaction list element)
+_STATEMENTS = {
+    "STMTRS": ("BANKACCTFROM", "BANKTRANLIST"),
+    "CCSTMTRS": ("CCACCTFROM", "BANKTRANLIST"),
+    "INVSTMTRS": ("INVACCTFROM", "INVTRANLIST"),  # only its cash lines (INVBANKTRAN) are bank lines
+}
+_RESPONSES = ("STMTTRNRS", "CCSTMTTRNRS", "INVSTMTTRNRS")
 
 
 @dataclass(slots=True)
@@ -67,8 +79,48 @@ def parse_ofx(data: bytes, source: str) -> list[Statement]:
             "refused for safety; OFX never needs one",
         )
     root = _tree(content, source)
-    statements = root.find_all("STMTRS") + root.find_all("CCSTMTRS")
-    return [_statement(node, content, source) for node in sorted(statements, key=lambda n: n.start)]
+    nodes = sorted((n for name in _STATEMENTS for n in root.find_all(name)), key=lambda n: n.start)
+    refusals = _refusals(root)
+    if not nodes:
+        if refusals:
+            raise statement_error(
+                BANK_ERROR,
+                source,
+                f"line {refusals[0][0]}",
+                "the bank's server sent no statement: " + "; ".join(text for _, text in refusals),
+                "download the statement again; if the status persists, ask the bank",
+            )
+        raise statement_error(
+            EMPTY, source, "", "no bank or card statement in this file", "download the statement again"
+        )
+    notes = tuple(
+        Finding(BANK_ERROR, Severity.WARNING, f"the bank's server says: {text}", source, f"line {line}")
+        for line, text in refusals
+    )
+    return [_statement(node, content, source, notes) for node in nodes]
+
+
+def _status(node: _Node) -> str:
+    """'status 15500 (ERROR): Signon invalid' when the STATUS of ``node`` is not success, else ''."""
+    code = node.get("STATUS", "CODE")
+    if code in {"", "0"}:
+        return ""
+    severity, message = node.get("STATUS", "SEVERITY"), node.get("STATUS", "MESSAGE")
+    return f"status {code}" + (f" ({severity})" if severity else "") + (f": {message}" if message else "")
+
+
+def _refusals(root: _Node) -> list[tuple[int, str]]:
+    """The sign-on and statement requests the server did not fulfil, as (line, what it said)."""
+    found = [(n.line, f"sign-on refused, {_status(n)}") for n in root.find_all("SONRS") if _status(n)]
+    for name in _RESPONSES:
+        for n in root.find_all(name):
+            if _status(n):
+                account = n.get(
+                    name.replace("TRNRS", "RS"), _STATEMENTS[name.replace("TRNRS", "RS")][0], "ACCTID"
+                )
+                label = f" for account {account}" if account else ""
+                found.append((n.line, f"statement request{label} refused, {_status(n)}"))
+    return found
 
 
 def _decode(data: bytes) -> str:
@@ -143,11 +195,11 @@ def _date(value: str, source: str, node: _Node, tag: str) -> date:
         ) from exc
 
 
-def _statement(node: _Node, content: str, source: str) -> Statement:
-    account_node = "CCACCTFROM" if node.name == "CCSTMTRS" else "BANKACCTFROM"
+def _statement(node: _Node, content: str, source: str, notes: tuple[Finding, ...]) -> Statement:
+    account_node, list_node = _STATEMENTS[node.name]
     account = node.get(account_node, "ACCTID").replace(" ", "")
     currency = node.get("CURDEF").upper()
-    span = node.get("BANKTRANLIST", "DTSTART")[:8], node.get("BANKTRANLIST", "DTEND")[:8]
+    span = node.get(list_node, "DTSTART")[:8], node.get(list_node, "DTEND")[:8]
     statement_id = (
         f"{account}:{span[0]}-{span[1]}" if any(span) else f"{account}:{node.get('LEDGERBAL', 'DTASOF')[:8]}"
     )
@@ -155,6 +207,8 @@ def _statement(node: _Node, content: str, source: str) -> Statement:
     for position, trn in enumerate(node.find_all("STMTTRN"), 1):
         lines.append(_line(trn, content, source, statement_id, account, currency, position))
     closing = node.get("LEDGERBAL", "BALAMT")
+    securities = _securities_note(node, source) if node.name == "INVSTMTRS" else None
+    findings = (*notes, securities) if securities else notes
     return Statement(
         statement_id=statement_id,
         account_iban=account,
@@ -163,6 +217,28 @@ def _statement(node: _Node, content: str, source: str) -> Statement:
         closing_balance=pad(_amount(closing, source, node, "BALAMT"), currency) if closing else None,
         source=f"{source}, line {node.line}",
         format="ofx",
+        findings=findings,
+    )
+
+
+def _securities_note(node: _Node, source: str) -> Finding | None:
+    """What an investment statement holds besides cash lines: said, since it is not read."""
+    tranlist = next((c for c in node.children if c.name == "INVTRANLIST"), None)
+    trades = (
+        [c for c in tranlist.children if c.name not in {"INVBANKTRAN", "DTSTART", "DTEND"}]
+        if tranlist
+        else []
+    )
+    if not trades:
+        return None
+    kinds = ", ".join(sorted({t.name for t in trades}))
+    return Finding(
+        "STATEMENT_NOT_CASH",
+        Severity.INFO,
+        f"{len(trades)} securities transactions ({kinds}) are not bank lines and were not read;"
+        " the cash lines (INVBANKTRAN) were",
+        source,
+        f"line {node.line}",
     )
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from pathlib import Path
 
+from rpa.documents.statements.balances import with_balance_check
 from rpa.documents.statements.camt import parse_camt
 from rpa.documents.statements.cfonb import RECORD_LENGTH, parse_cfonb
 from rpa.documents.statements.common import MALFORMED, TOO_LARGE, UNREADABLE, UNSUPPORTED, statement_error
@@ -41,25 +43,74 @@ def detect_format(data: bytes) -> str:
     return "unknown"
 
 
-def resolve_profile(csv_profile: str | CsvProfile | None, data: bytes) -> CsvProfile:
+def profile_catalogue(declared: Iterable[CsvProfile] = ()) -> dict[str, CsvProfile]:
+    """The built-in CSV profiles plus the ones declared in configuration; a name may be used once."""
+    catalogue = dict(PROFILES)
+    for profile in declared:
+        if profile.name in catalogue:
+            taken = "built-in" if profile.name in PROFILES else "already declared"
+            raise ConfigError(
+                f"CSV profile name {profile.name!r} is {taken}; give the declared profile another name",
+                code="STATEMENT_CSV_PROFILE",
+            )
+        catalogue[profile.name] = profile
+    return catalogue
+
+
+def resolve_profile(
+    csv_profile: str | CsvProfile | None, data: bytes, profiles: Mapping[str, CsvProfile] = PROFILES
+) -> CsvProfile:
+    """The profile named (among ``profiles``), or the first whose header fits ``data``, else 'generic'."""
     if isinstance(csv_profile, CsvProfile):
         return csv_profile
     if csv_profile is None:
-        return pick_profile(data, list(PROFILES.values())) or PROFILES["generic"]
-    if csv_profile not in PROFILES:
+        return pick_profile(data, list(profiles.values())) or PROFILES["generic"]
+    if csv_profile not in profiles:
         raise ConfigError(
-            f"unknown CSV profile {csv_profile!r}; known profiles: {', '.join(sorted(PROFILES))}",
+            f"unknown CSV profile {csv_profile!r}; known profiles: {', '.join(sorted(profiles))}",
             code="STATEMENT_CSV_PROFILE",
         )
-    return PROFILES[csv_profile]
+    return profiles[csv_profile]
+
+
+def per_account_line_ids(statements: list[Statement]) -> list[Statement]:
+    """``line_id`` unique within the file: a reference found under two accounts of one export (a transfer
+    between them carries the same reference on both sides) gets its account appended, ``REF@IBAN``, so
+    decisions, work items and postings of the two lines never collide. Other references stay as the
+    bank wrote them."""
+    accounts: dict[str, set[str]] = {}
+    for statement in statements:
+        for line in statement.lines:
+            accounts.setdefault(line.line_id, set()).add(statement.account_iban)
+    shared = {ref for ref, where in accounts.items() if len(where) > 1}
+    if not shared:
+        return statements
+    return [
+        replace(
+            statement,
+            lines=tuple(
+                replace(line, line_id=f"{line.line_id}@{statement.account_iban}")
+                if line.line_id in shared
+                else line
+                for line in statement.lines
+            ),
+        )
+        for statement in statements
+    ]
 
 
 def parse_statement(
-    path: Path, *, csv_profile: str | CsvProfile | None = None, max_bytes: int = DEFAULT_MAX_BYTES
+    path: Path,
+    *,
+    csv_profile: str | CsvProfile | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    csv_profiles: Mapping[str, CsvProfile] = PROFILES,
 ) -> list[Statement]:
     """Read the statements of one file, whatever its format; DocumentReadError says what and where if not.
 
-    ``csv_profile`` names one of PROFILES (or is a profile); when None, the profile is picked from the header.
+    ``csv_profile`` names one of ``csv_profiles`` (or is a profile); when None, the profile is picked
+    from the header. Each statement's balances are checked: one that does not add up carries a
+    ``STATEMENT_UNBALANCED`` finding with the difference.
     """
     source = path.name
     try:
@@ -79,7 +130,8 @@ def parse_statement(
         ) from exc
     fmt = detect_format(data)
     try:
-        return _dispatch(fmt, data, source, csv_profile)
+        statements = [with_balance_check(s) for s in _dispatch(fmt, data, source, csv_profile, csv_profiles)]
+        return per_account_line_ids(statements)
     except RpaError:
         raise
     except (
@@ -94,7 +146,13 @@ def parse_statement(
         ) from exc
 
 
-def _dispatch(fmt: str, data: bytes, source: str, csv_profile: str | CsvProfile | None) -> list[Statement]:
+def _dispatch(
+    fmt: str,
+    data: bytes,
+    source: str,
+    csv_profile: str | CsvProfile | None,
+    csv_profiles: Mapping[str, CsvProfile],
+) -> list[Statement]:
     if fmt in {"camt", "xml"}:  # other XML goes through the safe parser too: it says what it found
         return parse_camt(data, source)
     if fmt == "mt940":
@@ -104,7 +162,7 @@ def _dispatch(fmt: str, data: bytes, source: str, csv_profile: str | CsvProfile 
     if fmt == "cfonb120":
         return parse_cfonb(data, source)
     if fmt == "csv":
-        return parse_csv(data, source, resolve_profile(csv_profile, data))
+        return parse_csv(data, source, resolve_profile(csv_profile, data, csv_profiles))
     raise statement_error(
         UNSUPPORTED,
         source,
@@ -115,14 +173,20 @@ def _dispatch(fmt: str, data: bytes, source: str, csv_profile: str | CsvProfile 
 
 
 def parse_many(
-    paths: Iterable[Path], *, csv_profile: str | CsvProfile | None = None, max_bytes: int = DEFAULT_MAX_BYTES
+    paths: Iterable[Path],
+    *,
+    csv_profile: str | CsvProfile | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    csv_profiles: Mapping[str, CsvProfile] = PROFILES,
 ) -> tuple[list[Statement], list[DocumentReadError]]:
     """Read several files; a bad one is reported and the others still come through."""
     statements: list[Statement] = []
     errors: list[DocumentReadError] = []
     for path in paths:
         try:
-            statements.extend(parse_statement(path, csv_profile=csv_profile, max_bytes=max_bytes))
+            statements.extend(
+                parse_statement(path, csv_profile=csv_profile, max_bytes=max_bytes, csv_profiles=csv_profiles)
+            )
         except DocumentReadError as exc:
             errors.append(exc)
     return statements, errors
