@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from .combinations import find_combinations
+from .competing import exact_readings
 from .decide import Run, amount_phrase
 from .differences import FitStatus, fit_payment
 from .explain import invoices_text
@@ -142,19 +143,24 @@ def decide_references(
         kind, final_reason = DecisionKind.AUTO, reason
         payer = run.payer(pos, fuzzy=False)
         customers = {i.customer_id for i in live}
-        if payer.customer is not None and payer.customer in customers:
-            agreed.append(payer.evidence)
-        elif payer.customer is not None:
-            # Third parties do pay others' invoices, but the disagreement must be seen by a person.
-            score -= 0.15
-            notes.append(f"but the {payer.evidence}, not to the invoice's customer")
-            if score < run.config.auto_min_score:
-                kind, final_reason = DecisionKind.SUGGESTED, Reason.PAYER_MISMATCH
         others = [n for n in dict.fromkeys(competing) if index.is_open(n)]
         alternatives = [run.alternative([n], 0.5, "also referenced by the line") for n in others]
         if alternatives:
             kind, final_reason = DecisionKind.SUGGESTED, Reason.CONFLICTING_REFERENCES
             score = min(score, 0.6)
+        if payer.customer is not None and payer.customer in customers:
+            agreed.append(payer.evidence)
+        elif payer.customer is not None:
+            # An unknown account may be a third party paying for the customer; another known customer's
+            # account quoting this invoice has more often mistyped its own number: a person decides.
+            score = min(score - 0.15, 0.6)
+            owner = ", ".join(sorted(customers))
+            notes.append(f"but the {payer.evidence}, not to the invoice's customer {owner}")
+            if not alternatives:
+                kind, final_reason = DecisionKind.SUGGESTED, Reason.PAYER_MISMATCH
+            chosen = [a.invoice for a in fit.allocations]
+            own = exact_readings(line, index, run.config, [payer.customer], chosen)
+            alternatives[:0] = [run.alternative(r.invoices, 0.5, r.note) for r in own.readings]
         return run.finish(
             line,
             kind=kind,

@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date
 
+from rpa.documents.statements.duplicates import find_duplicates
 from rpa.documents.statements.model import BankLine
 
 from .explain import sentence
@@ -17,19 +18,11 @@ from .references import normalize_iban, normalize_name, payment_id_key
 def screen(lines: Sequence[BankLine], order: Sequence[int], today: date) -> dict[int, Decision]:
     """Decisions for the lines (by position) that must go to a person before any matching is tried."""
     decided: dict[int, Decision] = {}
-    seen_ids: dict[str, BankLine] = {}
-    seen_content: dict[tuple[object, ...], BankLine] = {}
-    for pos in order:
-        line = lines[pos]
-        content = _content(line)
-        first = seen_ids.get(line.line_id) or seen_content.get(content)
-        if first is not None:
-            same = "bank reference" if first.line_id == line.line_id else "date, amount, payer and text"
-            why = f"same {same} as line {first.line_id}, already counted once"
-            decided[pos] = _exception(line, Reason.DUPLICATE_LINE, why)
-            continue
-        seen_ids[line.line_id] = line
-        seen_content[content] = line
+    # The kit's rule, the same as for statements imported on an earlier day: lines of one statement are
+    # never duplicates of each other, and a transfer between two of our accounts is two lines.
+    for pos, (first, why) in find_duplicates(lines, order).items():
+        text = why.format(lines[first].line_id)
+        decided[pos] = _exception(lines[pos], Reason.DUPLICATE_LINE, f"{text}, already counted once")
     _reversals(lines, order, decided)
     for pos in order:
         if pos in decided:
@@ -46,22 +39,6 @@ def screen(lines: Sequence[BankLine], order: Sequence[int], today: date) -> dict
                 f"booked on {line.booking_date.isoformat()}, after today; check the statement",
             )
     return decided
-
-
-def _content(line: BankLine) -> tuple[object, ...]:
-    # Raw fields on purpose: a re-import repeats them byte for byte, and this runs for every line.
-    return (
-        line.account_iban,
-        line.booking_date,
-        line.amount,
-        line.currency,
-        line.counterparty_iban,
-        line.counterparty_name,
-        line.remittance,
-        line.end_to_end_id,
-        line.creditor_reference,
-        line.reversal,
-    )
 
 
 def _reversals(lines: Sequence[BankLine], order: Sequence[int], decided: dict[int, Decision]) -> None:

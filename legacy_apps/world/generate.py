@@ -26,7 +26,14 @@ KIND_WEIGHTS: tuple[tuple[str, int], ...] = (
     ("exact", 30), ("rf", 8), ("grouped", 8), ("partial", 5), ("discount", 4), ("fees", 4), ("typo", 8),
     ("no_reference", 6), ("ambiguous", 3), ("third_party", 4), ("duplicate", 3), ("reversal", 3),
     ("already_settled", 2), ("debit", 8), ("bank_fee", 4), ("unidentified", 2),
+    ("amount_of_another_invoice", 3), ("paid_the_other_invoice", 2), ("invoice_of_another_customer", 2),
+    ("two_combinations", 2),
 )  # fmt: skip
+# Situations where a confident reading is wrong: the number quoted and the amount paid tell different
+# stories, or the amount fits two ways. Their invoices are drafted by ``competing_invoices``.
+COMPETING_KINDS = frozenset(
+    {"amount_of_another_invoice", "paid_the_other_invoice", "invoice_of_another_customer", "two_combinations"}
+)
 PAIRED_KINDS = frozenset({"duplicate", "reversal"})
 # Kinds whose invoices must exist in the ERP, and how many each needs.
 INVOICES_NEEDED = {"grouped": (2, 4), "ambiguous": (2, 2)}
@@ -128,7 +135,9 @@ def plan(
         booking = business_day(start + timedelta(days=rng.randint(0, max(span - 7, 0))))
         customer = None if kind in {"debit", "bank_fee", "unidentified"} else rng.choice(customers)
         spec = LineSpec(order=len(specs), kind=kind, customer=customer, booking_date=booking)
-        if customer is not None:
+        if customer is not None and kind in COMPETING_KINDS:
+            spec.invoices.extend(competing_invoices(rng, drafts, kind, customer, customers, booking))
+        elif customer is not None:
             low, high = INVOICES_NEEDED.get(kind, (1, 1))
             shared = random_amount(rng) if kind == "ambiguous" else None
             for _ in range(rng.randint(low, high)):
@@ -144,6 +153,53 @@ def plan(
         specs.append(spec)
         produced += 2 if kind in PAIRED_KINDS else 1
     return specs, drafts
+
+
+def competing_invoices(
+    rng: random.Random,
+    drafts: list[InvoiceDraft],
+    kind: str,
+    customer: Customer,
+    customers: tuple[Customer, ...],
+    booking: date,
+) -> list[InvoiceDraft]:
+    """The open invoices behind a line that reads two ways (see ``COMPETING_KINDS``).
+
+    - ``amount_of_another_invoice``: A is quoted, the amount is B's (50-95 % of A: reads as a partial on A);
+    - ``paid_the_other_invoice``: two invoices a few cents or euros apart, the one quoted is not the one
+      paid (reads as a rounding gap or a bank fee on it);
+    - ``invoice_of_another_customer``: the number quoted is another customer's invoice, the payer's own
+      open invoice is second;
+    - ``two_combinations``: a + b = c + d, the amount is that sum.
+    """
+
+    def issued() -> date:
+        return booking - timedelta(days=rng.randint(8, 75))
+
+    if kind == "amount_of_another_invoice":
+        quoted = random_amount(rng, 200, 18000)
+        share = Decimal(rng.randint(5000, 9500)) / 10000
+        paid = (quoted * share).quantize(CENT)
+        return [
+            _draft(rng, drafts, customer, issued(), quoted),
+            _draft(rng, drafts, customer, issued(), paid),
+        ]
+    if kind == "paid_the_other_invoice":
+        quoted = random_amount(rng, 400, 18000)
+        gap = Decimal(rng.choice(("0.02", "0.05", "2.50", "5.00", "12.00")))
+        return [
+            _draft(rng, drafts, customer, issued(), quoted),
+            _draft(rng, drafts, customer, issued(), quoted - gap),
+        ]
+    if kind == "invoice_of_another_customer":
+        other = rng.choice([c for c in customers if c.customer_id != customer.customer_id])
+        return [_draft(rng, drafts, other, issued()), _draft(rng, drafts, customer, issued())]
+    if kind == "two_combinations":
+        first, second = random_amount(rng, 150, 6000), random_amount(rng, 150, 6000)
+        shift = Decimal(rng.randint(100, int(min(first, second) * 50))) / 100
+        amounts = (first, second, first + shift, second - shift)
+        return [_draft(rng, drafts, customer, issued(), amount) for amount in amounts]
+    raise ValueError(f"not a competing kind: {kind!r}")
 
 
 def add_background_invoices(

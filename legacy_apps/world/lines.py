@@ -153,6 +153,18 @@ def render_spec(rng: random.Random, spec: LineSpec, open_amounts: dict[str, list
                 rng, spec, amount, mention(rng, number), [], decision=NO_AUTO_MATCH, reason="already_settled"
             )
         ]
+    if kind in {"amount_of_another_invoice", "paid_the_other_invoice"}:
+        # The number quoted is the first invoice's, the amount exactly the second's: which one was meant?
+        return [credit(rng, spec, invoices[1].amount, mention(rng, number), [], decision=NO_AUTO_MATCH,
+                       reason=kind)]  # fmt: skip
+    if kind == "invoice_of_another_customer":
+        # The payer's own account, another customer's invoice number, and either invoice's amount.
+        paid = rng.choice((amount, invoices[1].amount))
+        return [credit(rng, spec, paid, mention(rng, number), [], decision=NO_AUTO_MATCH, reason=kind)]
+    if kind == "two_combinations":
+        text = rng.choice(("", "VIREMENT", "REGLEMENT FACTURES"))
+        total = invoices[0].amount + invoices[1].amount
+        return [credit(rng, spec, total, text, [], decision=NO_AUTO_MATCH, reason=kind)]
     if kind == "duplicate":
         original = credit(rng, spec, amount, mention(rng, number), [(number, amount)])
         again = dict(original)

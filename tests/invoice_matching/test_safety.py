@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from bots.invoice_matching.config import InvoiceMatchingConfig
 from bots.invoice_matching.model import DecisionKind, Reason
+from rpa.documents.statements import parse_statement
 
 from .builders import by_id, item, line, one, run
 
@@ -127,3 +130,42 @@ def test_unusable_open_items_are_reported_and_the_rest_matched() -> None:
         "NEGATIVE_OPEN_AMOUNT",
         "OPEN_EXCEEDS_AMOUNT",
     ]
+
+
+def test_two_identical_lines_of_one_statement_are_two_payments(tmp_path: Path) -> None:
+    export = tmp_path / "export.csv"
+    export.write_text(
+        "date,amount,counterparty,description,reference,account\n"
+        "2024-04-10,-500.00,Own account,transfer,BNK-7,FR7630006000011234567890189\n"
+        "2024-04-10,500.00,Own account,transfer,BNK-7,DE02100100109307118603\n"
+        "2024-04-10,12.00,Jane Doe,ticket INV-1001,,FR7630006000011234567890189\n"
+        "2024-04-10,12.00,Jane Doe,ticket INV-1001,,FR7630006000011234567890189\n",
+        encoding="utf-8",
+    )
+    lines = [ln for statement in parse_statement(export) for ln in statement.lines]
+    items = [item("INV-1001", "24.00", name="Jane Doe")]
+    decisions = run(lines, items).decisions
+    reasons = {(d.line.account_iban[:2], str(d.line.amount), d.reason_code) for d in decisions}
+    assert Reason.DUPLICATE_LINE not in {d.reason_code for d in decisions}
+    # One reference under two accounts: each side gets its account, so decisions never collide.
+    ids = sorted(d.line_id for d in decisions if d.line.amount.copy_abs() == Decimal("500.00"))
+    assert ids == ["BNK-7@DE02100100109307118603", "BNK-7@FR7630006000011234567890189"]
+    assert len({d.line_id for d in decisions}) == len(decisions)
+    # The transfer's debit side is money going out; its credit side is a line a person places.
+    assert ("FR", "-500.00", Reason.DEBIT_LINE) in reasons
+    assert ("DE", "500.00", Reason.NO_MATCH) in reasons
+    # Both tickets are partial payments of the invoice they name: the second one settles it.
+    tickets = [d for d in decisions if d.line.amount == Decimal("12.00")]
+    assert [d.kind for d in tickets] == [DecisionKind.AUTO, DecisionKind.AUTO]
+    assert sum((d.allocated for d in tickets), Decimal("0")) == Decimal("24.00")
+
+
+def test_a_statement_read_from_two_files_is_counted_once(tmp_path: Path) -> None:
+    rows = "date,amount,counterparty,description,reference\n2024-04-10,100.00,Alpha Trading,INV-1001,\n"
+    for name in ("a.csv", "b.csv"):
+        (tmp_path / name).write_text(rows, encoding="utf-8")
+    lines = [ln for name in ("a.csv", "b.csv") for st in parse_statement(tmp_path / name) for ln in st.lines]
+    decisions = run(lines, [item("INV-1001", "100.00")]).decisions
+    assert sorted(d.reason_code for d in decisions) == sorted(
+        [Reason.MATCHED_INVOICE_NUMBER, Reason.DUPLICATE_LINE]
+    )

@@ -7,6 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from rpa.documents.statements import Fingerprints, parse_statement, split_duplicates
+from rpa.documents.statements.duplicates import find_duplicates
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 
@@ -89,3 +90,56 @@ def test_fingerprints_keep_no_names_or_remittance() -> None:
     known = Fingerprints().with_statements(parse_statement(GOLDEN / "releve_fr_banque.csv"))
     stored = " ".join(known.statements | known.lines)
     assert "CAFÉ" not in stored and "EDF" not in stored and "ACME" not in stored
+
+
+MULTI_HEADER = "date,amount,counterparty,description,reference,account\n"
+OTHER_ACCOUNT = "DE89370400440532013000"
+
+
+def multi_account_file(tmp_path: Path, name: str) -> Path:
+    """One export of two of our accounts: a transfer between them (one bank reference, both sides) and
+    two identical tickets bought the same day."""
+    path = tmp_path / name
+    path.write_text(
+        MULTI_HEADER
+        + f"2024-03-04,-500.00,Own account,transfer,BNK-7,{ACCOUNT}\n"
+        + f"2024-03-04,500.00,Own account,transfer,BNK-7,{OTHER_ACCOUNT}\n"
+        + f"2024-03-04,12.00,Jane Doe,ticket,,{ACCOUNT}\n"
+        + f"2024-03-04,12.00,Jane Doe,ticket,,{ACCOUNT}\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_lines_of_one_statement_are_never_duplicates_of_each_other(tmp_path: Path) -> None:
+    statements = parse_statement(multi_account_file(tmp_path, "export.csv"))
+    lines = [line for s in statements for line in s.lines]
+    fresh, duplicates = split_duplicates(Fingerprints(), statements)
+    assert len(fresh) == 4 and duplicates == []
+    assert find_duplicates(lines) == {}
+
+
+def test_both_sides_of_a_transfer_between_our_accounts_are_kept(tmp_path: Path) -> None:
+    statements = parse_statement(multi_account_file(tmp_path, "export.csv"))
+    transfer = [line for s in statements for line in s.lines if line.bank_reference == "BNK-7"]
+    assert sorted(line.amount for line in transfer) == [Decimal("-500.00"), Decimal("500.00")]
+    assert find_duplicates(transfer) == {}
+
+
+def test_the_same_export_in_another_file_repeats_every_line(tmp_path: Path) -> None:
+    first = parse_statement(multi_account_file(tmp_path, "monday.csv"))
+    again = parse_statement(multi_account_file(tmp_path, "monday-copy.csv"))
+    lines = [line for s in (*first, *again) for line in s.lines]
+    found = find_duplicates(lines)
+    assert sorted(found) == [4, 5, 6, 7]
+    assert all(first_pos < 4 for first_pos, _ in found.values())
+    fresh, duplicates = split_duplicates(Fingerprints().with_statements(first), again)
+    assert fresh == [] and len(duplicates) == 4
+
+
+def test_one_file_given_twice_counts_once(tmp_path: Path) -> None:
+    path = multi_account_file(tmp_path, "export.csv")
+    lines = [line for s in parse_statement(path) * 2 for line in s.lines]
+    found = find_duplicates(lines)
+    assert sorted(found) == [4, 5, 6, 7]
+    assert all("read twice" in why for _, why in found.values())
