@@ -1,6 +1,7 @@
 """Reading any supporting document into an ExtractedDocument: the kind of file is told from its first
-bytes (PDF, xlsx), never its name; each file is read in a worker process killed past its time limit
-and capped in memory, so a hostile or broken file becomes an ``UNREADABLE`` finding, never a hang."""
+bytes (PDF, xlsx), never its name; files are read in worker processes capped in memory, a worker being
+killed and replaced when a file passes its time limit, so a hostile or broken file becomes an
+``UNREADABLE`` finding, never a hang."""
 
 from __future__ import annotations
 
@@ -167,56 +168,70 @@ def _sha256(path: Path) -> str:
 
 # --- bounded reading in worker processes ------------------------------------------------------------
 
-
-def _worker(path: Path, max_bytes: int, max_memory: int, conn: Connection) -> None:
-    try:
-        resource.setrlimit(resource.RLIMIT_AS, (max_memory, max_memory))
-        result = extract(path, max_bytes=max_bytes)
-    except MemoryError:
-        result = _result(path, "", OtherFields(), None, [unreadable(path, "needs more memory than allowed")])
-    except Exception as exc:  # a reader bug must still give the caller a finding for this file
-        result = _result(path, "", OtherFields(), None, [unreadable(path, f"failed ({type(exc).__name__})")])
-    conn.send(result)
-    conn.close()
+FILES_PER_WORKER = 200  # a worker is replaced after this many files: whatever a reader leaks stays small
 
 
-class _Job:
-    """One file being read by one worker process, with its deadline."""
+def _serve(conn: Connection, max_bytes: int, max_memory: int) -> None:
+    """A worker: read each path it is sent and send the result back, under its address-space cap; stop
+    on ``None``, after a file that exhausted its memory (it is then replaced), or when the parent goes."""
+    resource.setrlimit(resource.RLIMIT_AS, (max_memory, max_memory))
+    while True:
+        try:
+            path = conn.recv()
+        except (EOFError, OSError):
+            return
+        if path is None:
+            return
+        exhausted = False
+        try:
+            result = extract(path, max_bytes=max_bytes)
+        except MemoryError:
+            exhausted = True
+            result = _result(
+                path, "", OtherFields(), None, [unreadable(path, "needs more memory than allowed")]
+            )
+        except Exception as exc:  # a reader bug must still give the caller a finding for this file
+            result = _result(
+                path, "", OtherFields(), None, [unreadable(path, f"failed ({type(exc).__name__})")]
+            )
+        conn.send(result)
+        if exhausted:
+            return
 
-    def __init__(self, path: Path, max_bytes: int, timeout_s: float, max_memory: int) -> None:
-        # fork: the worker starts with the parent's engines loaded, no re-import per file.
+
+class _Worker:
+    """One long-lived reading process (forked: it starts with the parent's engines loaded) and the file
+    it is reading, with its deadline."""
+
+    def __init__(self, max_bytes: int, max_memory: int) -> None:
         context = multiprocessing.get_context("fork")
-        self.path, self.timeout_s = path, timeout_s
-        self.receive, send = context.Pipe(duplex=False)
-        self.process = context.Process(target=_worker, args=(path, max_bytes, max_memory, send), daemon=True)
+        self.conn, child = context.Pipe(duplex=True)
+        self.process = context.Process(target=_serve, args=(child, max_bytes, max_memory), daemon=True)
         self.process.start()
-        send.close()
-        self.deadline = time.monotonic() + timeout_s
+        child.close()
+        self.index: int | None = None
+        self.path = Path()
+        self.deadline = 0.0
+        self.served = 0
 
-    def poll(self) -> ExtractedDocument | None:
-        """The result when the worker is done (or killed past its deadline); None while it runs."""
-        if self.receive.poll():
-            try:
-                result: ExtractedDocument = self.receive.recv()
-            except EOFError:
-                result = self._failed("the reader process died (out of memory or crashed)")
-            self._close()
-            return result
-        if not self.process.is_alive():
-            self._close()
-            return self._failed(f"the reader process died (exit code {self.process.exitcode})")
-        if time.monotonic() > self.deadline:
+    def give(self, index: int, path: Path, timeout_s: float) -> None:
+        self.index, self.path, self.deadline = index, path, time.monotonic() + timeout_s
+        self.served += 1
+        self.conn.send(path)
+
+    def stop(self, *, kill: bool = False) -> None:
+        if kill:
             self.process.kill()
-            self._close()
-            return self._failed(f"took longer than {self.timeout_s:g} s to read; refused as possibly hostile")
-        return None
-
-    def _failed(self, why: str) -> ExtractedDocument:
-        return _result(self.path, "", OtherFields(), None, [unreadable(self.path, why)])
-
-    def _close(self) -> None:
-        self.process.join(1)
-        self.receive.close()
+        else:
+            try:
+                self.conn.send(None)
+            except OSError:
+                self.process.kill()
+        self.process.join(2)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join(1)
+        self.conn.close()
 
 
 def read_documents(
@@ -228,27 +243,64 @@ def read_documents(
     max_memory: int = DEFAULT_MAX_MEMORY,
     on_done: Callable[[ExtractedDocument], None] | None = None,
 ) -> list[ExtractedDocument]:
-    """Read ``paths`` with up to ``workers`` processes, each file bounded in time and memory; results in
-    the order of ``paths``. ``on_done`` is called as each file finishes (a progress bar)."""
+    """Read ``paths`` with up to ``workers`` long-lived processes, each file bounded in time (its worker is
+    killed and replaced past ``timeout_s``) and in memory (``max_memory`` of address space per worker);
+    results in the order of ``paths``. ``on_done`` is called as each file finishes (a progress bar)."""
+    if not paths:
+        return []
     results: dict[int, ExtractedDocument] = {}
-    pending = list(enumerate(paths))
-    running: dict[int, _Job] = {}
-    while pending or running:
-        while pending and len(running) < max(workers, 1):
-            index, path = pending.pop(0)
-            running[index] = _Job(Path(path), max_bytes, timeout_s, max_memory)
-        for index, job in list(running.items()):
-            result = job.poll()
-            if result is not None:
-                results[index] = result
-                del running[index]
-                if on_done is not None:
-                    on_done(result)
-        if running:
+    pending = list(enumerate(Path(p) for p in paths))
+    pending.reverse()  # popped from the end: first path first
+    pool = [_Worker(max_bytes, max_memory) for _ in range(max(1, min(workers, len(pending))))]
+
+    def done(index: int, result: ExtractedDocument) -> None:
+        results[index] = result
+        if on_done is not None:
+            on_done(result)
+
+    def failed(worker: _Worker, why: str) -> ExtractedDocument:
+        return _result(worker.path, "", OtherFields(), None, [unreadable(worker.path, why)])
+
+    try:
+        while pending or any(w.index is not None for w in pool):
+            for n in range(len(pool)):
+                if pool[n].index is None and pending:
+                    if pool[n].served >= FILES_PER_WORKER or not pool[n].process.is_alive():
+                        pool[n].stop()
+                        pool[n] = _Worker(max_bytes, max_memory)
+                    pool[n].give(*pending.pop(), timeout_s)
+            busy = [w for w in pool if w.index is not None]
+            nearest = min(w.deadline for w in busy) - time.monotonic()
             # Sleep until a worker answers or dies, or until the nearest deadline: no polling interval.
-            nearest = min(job.deadline for job in running.values()) - time.monotonic()
-            ready = [w for job in running.values() for w in (job.receive, job.process.sentinel)]
-            wait(ready, timeout=max(nearest, 0.0))
+            wait([c for w in busy for c in (w.conn, w.process.sentinel)], timeout=max(nearest, 0.0))
+            for n, worker in enumerate(pool):
+                if worker.index is None:
+                    continue
+                index = worker.index
+                if worker.conn.poll():
+                    try:
+                        result: ExtractedDocument = worker.conn.recv()
+                    except (EOFError, OSError):
+                        result = failed(worker, "the reader process died (out of memory or crashed)")
+                    worker.index = None
+                    done(index, result)
+                elif not worker.process.is_alive():
+                    why = f"the reader process died (exit code {worker.process.exitcode})"
+                    worker.stop(kill=True)
+                    pool[n] = _Worker(max_bytes, max_memory)
+                    done(index, failed(worker, why))
+                elif time.monotonic() > worker.deadline:
+                    worker.stop(kill=True)
+                    pool[n] = _Worker(max_bytes, max_memory)
+                    done(
+                        index,
+                        failed(
+                            worker, f"took longer than {timeout_s:g} s to read; refused as possibly hostile"
+                        ),
+                    )
+    finally:
+        for worker in pool:
+            worker.stop(kill=worker.index is not None)
     return [results[i] for i in range(len(paths))]
 
 

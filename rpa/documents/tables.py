@@ -319,7 +319,14 @@ def check_archive(path: Path, max_unpacked_bytes: int) -> None:
 
 def workbook_rows(path: Path, sheet: str | None) -> Iterator[tuple[int, Sequence[CellValue]]]:
     """(row number, cells) of ``sheet`` (the first when None), read-only; call :func:`check_archive` first."""
-    book = load_workbook(path, read_only=True, data_only=True)
+    # Opened as a file object: openpyxl judges a path by its extension, the content decides here (a
+    # workbook saved as ".pdf" or without extension is still a workbook).
+    handle = path.open("rb")
+    try:
+        book = load_workbook(handle, read_only=True, data_only=True)
+    except BaseException:
+        handle.close()
+        raise
     try:
         if sheet is not None and sheet not in book.sheetnames:
             sheets = ", ".join(book.sheetnames)
@@ -328,6 +335,7 @@ def workbook_rows(path: Path, sheet: str | None) -> Iterator[tuple[int, Sequence
         yield from enumerate(worksheet.iter_rows(values_only=True), 1)
     finally:
         book.close()
+        handle.close()
 
 
 def _file_error(path: Path, code: str, problem: str) -> DocumentReadError:
