@@ -133,3 +133,18 @@ def test_a_file_past_its_time_limit_is_killed(tmp_path: Path) -> None:
     document = read_document(path, timeout_s=0.001)
     assert time.monotonic() - started < 2
     assert "took longer" in document.findings[0].message
+
+
+def test_workers_killed_for_time_or_memory_are_replaced_and_the_batch_goes_on(tmp_path: Path) -> None:
+    slow = tmp_path / "long.pdf"
+    slow.write_bytes(text_pdf(*([INVOICE_LINES * 6] * 40)))
+    good = tmp_path / "good.pdf"
+    good.write_bytes(text_pdf(INVOICE_LINES))
+    batch = [slow, good, slow, good, good]
+    # A limit the 40-page file cannot meet (a one-page invoice may or may not: not asserted).
+    results = read_documents(batch, workers=2, timeout_s=0.01)
+    assert [Path(r.path).name for r in results] == [p.name for p in batch]
+    assert all("took longer" in r.findings[0].message for r in results if Path(r.path).name == "long.pdf")
+    # Workers capped so low that no PDF engine fits: every file is refused, none hangs or is lost.
+    starved = read_documents([good] * 4, workers=2, max_memory=64 * 1024 * 1024, timeout_s=LIMIT_S)
+    assert len(starved) == 4 and not any(r.readable for r in starved)
