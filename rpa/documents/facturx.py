@@ -3,6 +3,7 @@ with defusedxml into InvoiceFields. XSD validation is not done here: a schema fa
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -23,6 +24,8 @@ XML_NAMES = ("factur-x.xml", "zugferd-invoice.xml", "zugferd_invoice.xml", "xrec
 MAX_XML_BYTES = 5 * 1024 * 1024  # a CII invoice is tens of KiB; anything this large is not one
 FACTURX_FIELD = "FACTURX_FIELD"  # one field of the XML is not what CII expects (an amount, a date)
 FACTURX_SCHEMA = "FACTURX_SCHEMA_INVALID"  # the XML does not follow its profile's XSD (it was still read)
+# pypdf logs what it repairs ("EOF marker not found") on stderr; a broken file is reported as a finding.
+logging.getLogger("pypdf").setLevel(logging.ERROR)
 _SIREN_SCHEME = "0002"
 _SIRET_SCHEME = "0009"
 
