@@ -498,6 +498,6 @@ BOT: Bot[ClientRemindersConfig, ReminderItem] = Bot(
     payload_type=ReminderItem,
     lanes=1,  # one customer at a time: the ERP notes and the mail server see a steady, ordered flow
     uses_browser=True,
-    ui=(UiTarget("erp", (ErpCollections,), ErpLogin()),),
+    ui=(UiTarget("erp", (ErpCollections,), ErpLogin),),
     description="Plans payment reminders from the ERP, emails one per customer, notes them in the ERP.",
 )

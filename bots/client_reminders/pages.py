@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 
 from playwright.sync_api import Page
 
-from rpa.browser.login import LoginFlow, fill_secret
+from rpa.browser.login import FormLogin, LoginFlow
 from rpa.browser.page_object import PageObject, posts, reads
 from rpa.browser.preflight import Screen
 from rpa.browser.retry import goto
@@ -76,19 +76,8 @@ class CustomerScreen:
     credits: tuple[dict[str, str], ...]
 
 
-class ErpLogin:
-    USER, PASSWORD, SUBMIT = "#login-user", "#login-password", "#login-submit"
-    SENSITIVE: ClassVar[tuple[str, ...]] = (PASSWORD,)
-    SCREEN = Screen("erp login", "/login", {"user name": USER, "password": PASSWORD, "log in": SUBMIT})
-
-    def is_login_page(self, page: Page) -> bool:
-        return "/login" in page.url
-
-    def login(self, page: Page, creds: LegacyAppSettings) -> None:
-        page.locator(self.USER).fill(creds.username)
-        fill_secret(page.locator(self.PASSWORD), creds.password)
-        page.locator(self.SUBMIT).click()
-        page.wait_for_load_state()
+# The ERP's login form (the same screen invoice_matching signs in on).
+ErpLogin = FormLogin("erp login", "#login-user", "#login-password", "#login-submit")
 
 
 class ErpCollections(PageObject):
@@ -102,7 +91,7 @@ class ErpCollections(PageObject):
     FORM = "#reminder-form"
 
     def __init__(self, page: Page, app: LegacyAppSettings) -> None:
-        super().__init__(page, LoginFlow(ErpLogin(), app))
+        super().__init__(page, LoginFlow(ErpLogin, app))
         self.base_url = app.url.rstrip("/")
 
     def _api(self, path: str) -> Any:

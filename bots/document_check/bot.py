@@ -197,6 +197,6 @@ BOT: Bot[DocumentCheckConfig, Dossier] = Bot(
     payload_type=Dossier,
     lanes=1,
     uses_browser=True,
-    ui=(UiTarget("docs", (DocPortal,), DocsLogin()),),
+    ui=(UiTarget("docs", (DocPortal,), DocsLogin),),
     description="Reads every dossier's documents, checks them, sets the portal status or asks a person.",
 )

@@ -16,7 +16,7 @@ from playwright.sync_api import Page
 from rpa.audit.evidence import EvidenceStore
 from rpa.browser.downloads import DownloadedFile, fetch
 from rpa.browser.errors import SessionExpiredError
-from rpa.browser.login import LoginFlow, fill_secret
+from rpa.browser.login import FormLogin, LoginFlow
 from rpa.browser.page_object import PageObject, posts, reads
 from rpa.browser.preflight import Screen
 from rpa.errors import BusinessRuleError, LegacyUiError
@@ -26,23 +26,13 @@ _HISTORY_ROWS = "table:has(th:text-is('Utilisateur')) tbody tr"
 _LIST_STATUS = {"à traiter": "pending", "complet": "complete", "incomplet": "incomplete"}
 
 
-class DocsLogin:
-    USER, PASSWORD, SUBMIT = (
-        "#login-form input[name=username]",
-        "#login-form input[name=password]",
-        ("#login-form button[type=submit]"),
-    )
-    SENSITIVE: ClassVar[tuple[str, ...]] = (PASSWORD,)
-    SCREEN = Screen("docs login", "/login", {"user name": USER, "password": PASSWORD, "log in": SUBMIT})
-
-    def is_login_page(self, page: Page) -> bool:
-        return "/login" in page.url
-
-    def login(self, page: Page, creds: LegacyAppSettings) -> None:
-        page.locator(self.USER).fill(creds.username)
-        fill_secret(page.locator(self.PASSWORD), creds.password)
-        page.locator(self.SUBMIT).click()
-        page.wait_for_load_state()
+# Field names, not ids: the restyled portal renames ids and labels but keeps the form's field names.
+DocsLogin = FormLogin(
+    "docs login",
+    "#login-form input[name=username]",
+    "#login-form input[name=password]",
+    "#login-form button[type=submit]",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +70,7 @@ class DocPortal(PageObject):
     )
 
     def __init__(self, page: Page, app: LegacyAppSettings) -> None:
-        super().__init__(page, LoginFlow(DocsLogin(), app))
+        super().__init__(page, LoginFlow(DocsLogin, app))
         self.base_url = app.url.rstrip("/")
 
     def _dossier_url(self, dossier_id: str) -> str:

@@ -196,6 +196,6 @@ BOT: Bot[InvoiceMatchingConfig, Decision] = Bot(
     payload_type=Decision,
     lanes=2,
     uses_browser=True,
-    ui=(UiTarget("bank", (BankStatements,), BankLogin()), UiTarget("erp", (ErpInvoices,), ErpLogin())),
+    ui=(UiTarget("bank", (BankStatements,), BankLogin()), UiTarget("erp", (ErpInvoices,), ErpLogin)),
     description="Downloads statements, reads open items, matches, posts confident matches in the ERP.",
 )

@@ -14,7 +14,7 @@ from playwright.sync_api import Page
 from rpa.audit.evidence import EvidenceStore
 from rpa.browser.dialogs import accept_dialog
 from rpa.browser.downloads import DownloadedFile, download
-from rpa.browser.login import LoginFlow, fill_secret, totp_code
+from rpa.browser.login import FormLogin, LoginFlow, fill_secret, totp_code
 from rpa.browser.page_object import PageObject, posts, reads
 from rpa.browser.preflight import Screen
 from rpa.errors import BusinessRuleError, LegacyUiError
@@ -96,19 +96,7 @@ class BankStatements(PageObject):
 # --- ERP --------------------------------------------------------------------------------------------
 
 
-class ErpLogin:
-    USER, PASSWORD, SUBMIT = "#login-user", "#login-password", "#login-submit"
-    SENSITIVE: ClassVar[tuple[str, ...]] = (PASSWORD,)
-    SCREEN = Screen("erp login", "/login", {"user name": USER, "password": PASSWORD, "log in": SUBMIT})
-
-    def is_login_page(self, page: Page) -> bool:
-        return "/login" in page.url
-
-    def login(self, page: Page, creds: LegacyAppSettings) -> None:
-        page.locator(self.USER).fill(creds.username)
-        fill_secret(page.locator(self.PASSWORD), creds.password)
-        page.locator(self.SUBMIT).click()
-        page.wait_for_load_state()
+ErpLogin = FormLogin("erp login", "#login-user", "#login-password", "#login-submit")
 
 
 class ErpInvoices(PageObject):
@@ -127,7 +115,7 @@ class ErpInvoices(PageObject):
     )  # fmt: skip
 
     def __init__(self, page: Page, app: LegacyAppSettings) -> None:
-        super().__init__(page, LoginFlow(ErpLogin(), app))
+        super().__init__(page, LoginFlow(ErpLogin, app))
         self.base_url = app.url.rstrip("/")
 
     @reads("export open items", "#export-xlsx")

@@ -36,6 +36,30 @@ class LoginScreen(Protocol):
         ...
 
 
+class FormLogin:
+    """The common login screen: a user field, a password field, a submit button, recognised by its path.
+
+    ``FormLogin("erp login", "#login-user", "#login-password", "#login-submit")`` is a whole
+    :class:`LoginScreen` (with its ``SCREEN`` for preflight); screens with a second factor write their own.
+    """
+
+    def __init__(self, name: str, user: str, password: str, submit: str, path: str = "/login") -> None:
+        from rpa.browser.preflight import Screen  # preflight imports this module
+
+        self.USER, self.PASSWORD, self.SUBMIT, self.path = user, password, submit, path
+        self.SENSITIVE: tuple[str, ...] = (password,)
+        self.SCREEN = Screen(name, path, {"user name": user, "password": password, "log in": submit})
+
+    def is_login_page(self, page: Page) -> bool:
+        return self.path in page.url
+
+    def login(self, page: Page, creds: LegacyAppSettings) -> None:
+        page.locator(self.USER).fill(creds.username)
+        fill_secret(page.locator(self.PASSWORD), creds.password)
+        page.locator(self.SUBMIT).click()
+        page.wait_for_load_state()
+
+
 @contextmanager
 def secret_entry(page: Page) -> Iterator[None]:
     """Pause the lane's trace while secrets are typed; wipe any password still on the page afterwards."""
