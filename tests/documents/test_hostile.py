@@ -145,6 +145,11 @@ def test_workers_killed_for_time_or_memory_are_replaced_and_the_batch_goes_on(tm
     results = read_documents(batch, workers=2, timeout_s=0.01)
     assert [Path(r.path).name for r in results] == [p.name for p in batch]
     assert all("took longer" in r.findings[0].message for r in results if Path(r.path).name == "long.pdf")
-    # Workers capped so low that no PDF engine fits: every file is refused, none hangs or is lost.
+    # Workers capped below what a PDF engine may need: none hangs and no file is lost; each is read or
+    # refused with why (how much a small file needs depends on the process it was forked from).
     starved = read_documents([good] * 4, workers=2, max_memory=64 * 1024 * 1024, timeout_s=LIMIT_S)
-    assert len(starved) == 4 and not any(r.readable for r in starved)
+    assert [Path(r.path).name for r in starved] == ["good.pdf"] * 4
+    for result in starved:
+        assert result.readable or any(
+            word in result.findings[0].message for word in ("memory", "died", "failed")
+        )
