@@ -18,7 +18,7 @@ from pydantic import SecretStr
 from rpa.browser.errors import step
 from rpa.browser.evidence import ALWAYS_MASKED
 from rpa.browser.session import lane_of
-from rpa.errors import ConfigError, CredentialsRefusedError, LegacyUiError
+from rpa.errors import ConfigError, CredentialsRefusedError, LegacyUiError, LegacyUiUnavailable
 from rpa.settings import LegacyAppSettings
 
 T = TypeVar("T")
@@ -36,6 +36,12 @@ class LoginScreen(Protocol):
         ...
 
 
+def _says_refused(screen: LoginScreen, page: Page) -> bool:
+    """Whether the page shows the login form's refusal; screens that cannot tell are taken at their word."""
+    says = getattr(screen, "says_refused", None)
+    return True if says is None else bool(says(page))
+
+
 class FormLogin:
     """The common login screen: a user field, a password field, a submit button, recognised by its path.
 
@@ -43,10 +49,18 @@ class FormLogin:
     :class:`LoginScreen` (with its ``SCREEN`` for preflight); screens with a second factor write their own.
     """
 
-    def __init__(self, name: str, user: str, password: str, submit: str, path: str = "/login") -> None:
+    def __init__(
+        self,
+        name: str,
+        user: str,
+        password: str,
+        submit: str,
+        path: str = "/login",
+        refusal: str = "[role=alert]",
+    ) -> None:
         from rpa.browser.preflight import Screen  # preflight imports this module
 
-        self.USER, self.PASSWORD, self.SUBMIT, self.path = user, password, submit, path
+        self.USER, self.PASSWORD, self.SUBMIT, self.path, self.refusal = user, password, submit, path, refusal
         self.SENSITIVE: tuple[str, ...] = (password,)
         self.SCREEN = Screen(name, path, {"user name": user, "password": password, "log in": submit})
 
@@ -58,6 +72,11 @@ class FormLogin:
         fill_secret(page.locator(self.PASSWORD), creds.password)
         page.locator(self.SUBMIT).click()
         page.wait_for_load_state()
+
+    def says_refused(self, page: Page) -> bool:
+        """The login form is back with its error message: the application refused the credentials (an
+        HTTP 500 page at the login URL is not a refusal)."""
+        return page.locator(self.PASSWORD).count() > 0 and page.locator(self.refusal).count() > 0
 
 
 @contextmanager
@@ -130,6 +149,13 @@ class LoginFlow:
         with step(page, "log in"), secret_entry(page):
             self.screen.login(page, self.creds)
         self.logins += 1
+        if self.screen.is_login_page(page) and not _says_refused(self.screen, page):
+            raise LegacyUiUnavailable(
+                f"login to {self.creds.url} came back without the application saying the credentials were "
+                f"refused ({page.url}: an error page, not the login form's message); retried later",
+                code="LEGACY_LOGIN_UNAVAILABLE",
+                details={"url": page.url, "step": "log in"},
+            )
         if self.screen.is_login_page(page):
             raise CredentialsRefusedError(
                 f"login to {self.creds.url} as {self.creds.username!r} was refused (still on the login page "

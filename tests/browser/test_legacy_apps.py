@@ -209,3 +209,25 @@ def test_a_lane_refuses_to_be_used_from_another_thread(lane):
     worker.join()
     assert isinstance(caught[0], BrowserThreadError)
     assert "one BrowserSession per worker thread" in str(caught[0])
+
+
+def test_a_server_error_answering_the_login_is_unavailable_not_refused(lane, erp, server):
+    from rpa.browser.login import FormLogin
+
+    screen = FormLogin("erp login", "#login-user", "#login-password", "#login-submit")
+    goto(lane.page, f"{erp.url}/home")  # the login form, served normally
+    assert screen.is_login_page(lane.page)
+    server.set_faults(error_rate=1.0)  # the form's POST answers HTTP 500
+    try:
+        with pytest.raises(LegacyUiUnavailable) as info:
+            LoginFlow(screen, erp).ensure_logged_in(lane.page)
+    finally:
+        server.set_faults("none")
+    assert info.value.code == "LEGACY_LOGIN_UNAVAILABLE"
+
+    wrong = erp.model_copy(update={"password": type(erp.password)("not-the-password")})
+    goto(lane.page, f"{erp.url}/home")
+    with pytest.raises(LegacyUiError) as refused:
+        LoginFlow(screen, wrong).ensure_logged_in(lane.page)
+    assert refused.value.code == "LEGACY_LOGIN_REFUSED"  # the form said so
+    assert LoginFlow(screen, erp).ensure_logged_in(lane.page)
