@@ -162,7 +162,10 @@ def preflight_cmd(
     bot_id: Annotated[str, typer.Argument(help="The bot whose screens to check")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the reports as JSON")] = False,
 ) -> None:
-    """Open every screen the bot's page objects use and report each selector that no longer resolves."""
+    """Open every screen the bot's page objects use and report each selector that no longer resolves.
+
+    Exit 0: all present; 1: selectors missing or screens not opened; 4: an application is down.
+    """
     from rpa.audit.evidence import EvidenceStore
     from rpa.browser.preflight import preflight
     from rpa.browser.session import BrowserSession
@@ -184,8 +187,10 @@ def preflight_cmd(
     else:
         for report in reports:
             out().print(report.render_text(), markup=False, highlight=False)
-    if not all(r.ok for r in reports):
+    if any(not r.ok and not r.unavailable for r in reports):
         raise typer.Exit(1)
+    if any(r.unavailable for r in reports):
+        raise typer.Exit(4)
 
 
 @runs_app.command("list")

@@ -18,7 +18,7 @@ from rpa.browser.errors import step
 from rpa.browser.login import LoginFlow, LoginScreen
 from rpa.browser.retry import goto
 from rpa.browser.session import BrowserSession
-from rpa.errors import ApplicationError
+from rpa.errors import ApplicationError, LegacyUiUnavailable
 from rpa.settings import LegacyAppSettings
 
 SelectorSpec = str | Callable[[Page], Locator]
@@ -54,6 +54,7 @@ class MissingSelector:
 class ScreenFailure:
     screen: str
     error: str
+    unavailable: bool = False  # the application did not answer (down, HTTP 5xx, maintenance)
 
 
 @dataclass
@@ -70,10 +71,16 @@ class PreflightReport:
     def ok(self) -> bool:
         return not self.missing and not self.failures
 
+    @property
+    def unavailable(self) -> bool:
+        """The application is down: nothing could be checked, and nothing says the selectors are wrong."""
+        return not self.missing and bool(self.failures) and all(f.unavailable for f in self.failures)
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "app_url": self.app_url,
             "ok": self.ok,
+            "unavailable": self.unavailable,
             "screens_checked": self.screens_checked,
             "selectors_checked": self.selectors_checked,
             "missing": [asdict(m) for m in self.missing],
@@ -90,6 +97,15 @@ class PreflightReport:
         )
         if self.ok:
             return f"{head}: all present"
+        if self.unavailable:
+            lines = [
+                f"preflight {self.app_url}: the application is down or not answering; nothing was checked"
+            ]
+            lines += [f"  UNAVAILABLE  {f.screen}: {f.error}" for f in self.failures]
+            lines.append(
+                "Check that the application is up (and the URL in the settings), then run preflight again."
+            )
+            return "\n".join(lines)
         lines = [
             f"{head}: {len(self.missing)} missing selector(s), {len(self.failures)} screen(s) not opened"
         ]
@@ -145,7 +161,9 @@ def preflight(
                 page, app_url(creds.url, str(login_screen.path)), step_name=f"open screen {login_screen.name}"
             )
         except ApplicationError as exc:
-            report.failures.append(ScreenFailure(login_screen.name, exc.message))
+            report.failures.append(
+                ScreenFailure(login_screen.name, exc.message, isinstance(exc, LegacyUiUnavailable))
+            )
             return report
         report.screens_checked += 1
         before = len(report.missing)
@@ -168,7 +186,9 @@ def preflight(
                 else:
                     open_screen()
             except ApplicationError as exc:
-                report.failures.append(ScreenFailure(screen.name, exc.message))
+                report.failures.append(
+                    ScreenFailure(screen.name, exc.message, isinstance(exc, LegacyUiUnavailable))
+                )
                 if exc.details.get("step") == "log in":
                     return report  # the next screens would fail the same login, each after a timeout
                 continue

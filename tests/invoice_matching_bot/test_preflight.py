@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -36,3 +37,19 @@ def test_preflight_ok_then_changed_layout_names_the_selectors(tmp_path: Path, se
         "MISSING  erp login / password: #login-password",
     ):
         assert named in broken.stdout, broken.stdout
+
+
+def test_preflight_against_a_down_application_says_it_is_down(tmp_path: Path, server: RunningServer) -> None:
+    home = tmp_path / "home"
+    (home / "config").mkdir(parents=True)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed = sock.getsockname()[1]  # nothing listens there once the socket is closed
+    env = _env(server) | {"RPA_APPS__BANK__URL": f"http://127.0.0.1:{closed}/bank"}
+    down = run_cli(home, "preflight", "invoice_matching", timeout=300, **env)
+    assert down.returncode == 4, down.stdout + down.stderr
+    assert "the application is down or not answering" in down.stdout
+    bank_report = next(
+        part for part in down.stdout.split("preflight ") if part.startswith(f"http://127.0.0.1:{closed}")
+    )
+    assert "UNAVAILABLE" in bank_report and "Update the selectors" not in bank_report
