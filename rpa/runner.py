@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import queue
+import shutil
 import threading
 import time
 import traceback
@@ -31,13 +32,14 @@ from rpa.errors import (
 )
 from rpa.items import Item, ItemState, NewItem
 from rpa.payloads import PayloadCodec
-from rpa.runs import detect_interrupted, finish_run, start_run
+from rpa.runs import detect_interrupted, finish_run, get_run, start_run
 from rpa.settings import Settings
 from rpa.store.db import Database
 from rpa.store.models import AuditHead
 from rpa.workqueue import DRY_RUN_SUFFIX, WorkQueue, items_of
 
 Clock = Callable[[], datetime]
+BROWSER_TEMP = "tmp"  # where a run's browser session keeps its temporary files (rpa.browser.session)
 Progress = Callable[[int, int], None]
 
 
@@ -113,6 +115,7 @@ def _execute_locked(
     s, started = env.settings, time.monotonic()
     workdir = s.var_path / "runs" / str(run_id)
     workdir.mkdir(parents=True, exist_ok=True)
+    sweep_browser_temp(env.db, s.var_path / "runs", keep=run_id)
     items = WorkQueue(env.db, dry_run_namespace(bot.id) if dry_run else bot.id, audit, env.clock)
     codec: PayloadCodec[Any] = PayloadCodec(bot.payload_type)
     evidence = EvidenceStore(s.audit_path / "evidence")
@@ -200,6 +203,24 @@ class _RunItems:
             for row in items_of(self.queue.db, self.queue.bot)
             if row.state == ItemState.RESOLVED
         }
+
+
+def sweep_browser_temp(db: Database, runs_dir: Path, *, keep: int) -> list[Path]:
+    """Remove the browser's temporary files (profiles, artifacts: ``<run workdir>/tmp``) that finished
+    runs left behind — a killed run cannot clean up after itself. A run still going keeps its own."""
+    removed = []
+    for temp in sorted(runs_dir.glob(f"*/{BROWSER_TEMP}")):
+        run = temp.parent.name
+        if not run.isdigit() or int(run) == keep:
+            continue
+        try:
+            finished = get_run(db, int(run)).status.finished
+        except RpaError:  # a folder with no run record (another database's): left alone
+            continue
+        if finished:
+            shutil.rmtree(temp, ignore_errors=True)
+            removed.append(temp)
+    return removed
 
 
 def _decoded(item: Item[Mapping[str, Any]], codec: PayloadCodec[Any]) -> Item[Any]:

@@ -9,6 +9,7 @@ answer the other's dialogs, which could dismiss a confirm() meant to post a paym
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import threading
 import weakref
@@ -26,6 +27,10 @@ from rpa.settings import BrowserSettings
 
 # Which lane a page belongs to, so a failing step can find where to keep its evidence.
 _LANES: weakref.WeakKeyDictionary[BrowserContext, Lane] = weakref.WeakKeyDictionary()
+
+
+TEMP_DIR = "tmp"  # under the workdir; the runner sweeps the ones finished runs left (rpa.runner)
+MAX_TEMP_PATH = 60  # Chromium's socket files go below it, within the 107 bytes a socket path may have
 
 
 class BrowserThreadError(RuntimeError):
@@ -119,7 +124,21 @@ class BrowserSession:
 
     def start(self) -> None:
         self._owner = threading.get_ident()
-        self._playwright = sync_playwright().start()
+        # The browser's profile and artifacts go under the run's workdir, not the machine's /tmp: a killed
+        # run cannot remove them, and the next run sweeps the folders of finished runs. Chromium puts its
+        # sockets there too, and a socket path is limited to 107 bytes: a deep workdir keeps the default.
+        temp = (self.workdir / TEMP_DIR).resolve()
+        previous = os.environ.get("TMPDIR")
+        if len(str(temp)) <= MAX_TEMP_PATH:
+            temp.mkdir(parents=True, exist_ok=True)
+            os.environ["TMPDIR"] = str(temp)  # read by the Playwright driver when it starts, and by Chromium
+        try:
+            self._playwright = sync_playwright().start()
+        finally:
+            if previous is None:
+                os.environ.pop("TMPDIR", None)
+            else:
+                os.environ["TMPDIR"] = previous
         try:
             self._browser = launch_browser(self._playwright, self.settings)
         except BaseException:

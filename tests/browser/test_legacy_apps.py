@@ -231,3 +231,26 @@ def test_a_server_error_answering_the_login_is_unavailable_not_refused(lane, erp
         LoginFlow(screen, wrong).ensure_logged_in(lane.page)
     assert refused.value.code == "LEGACY_LOGIN_REFUSED"  # the form said so
     assert LoginFlow(screen, erp).ensure_logged_in(lane.page)
+
+
+def test_the_browsers_temporary_files_live_in_the_run_workdir(evidence):
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from rpa.browser.session import BrowserSession
+
+    from .conftest import FAST
+
+    workdir = Path(tempfile.mkdtemp(prefix="rpa-", dir="/tmp"))  # short: Chromium's sockets go below it
+    try:
+        with BrowserSession(FAST, workdir=workdir, evidence=evidence) as session:
+            session.lane("t").page.goto("about:blank")
+            assert any(
+                p.name.startswith("playwright_chromiumdev_profile-") for p in (workdir / "tmp").iterdir()
+            )
+        assert not any(
+            p.name.startswith("playwright_chromiumdev_profile-") for p in (workdir / "tmp").iterdir()
+        )
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)

@@ -110,3 +110,17 @@ def test_a_dry_run_decides_but_writes_nothing(tmp_path: Path) -> None:
         assert result.summary.done == 2 and not target.exists() and result.effects == {}
         assert [e["target_id"] for e in h.events("effect.dry_run")] == ["ledger:INV-1", "ledger:INV-2"]
         assert h.run(LEDGER_BOT, LedgerConfig(target=target)).summary.collected == 3  # real items untouched
+
+
+def test_the_browser_files_a_killed_run_left_are_swept_by_the_next_run(tmp_path: Path) -> None:
+    target = tmp_path / "ledger.csv"
+    with BotHarness(tmp_path / "home", clock=lambda: NOON) as h:
+        first = h.run(LEDGER_BOT, LedgerConfig(target=target))
+        runs = h.settings.var_path / "runs"
+        left = runs / str(first.record.id) / "tmp" / "playwright_chromiumdev_profile-x"
+        left.mkdir(parents=True)  # what a run killed with its browser open leaves behind
+        stranger = runs / "999" / "tmp"
+        stranger.mkdir(parents=True)  # no run record of this database: not ours to remove
+        second = h.run(LEDGER_BOT, LedgerConfig(target=target))
+        assert not left.parent.exists() and stranger.exists()
+        assert (runs / str(second.record.id)).is_dir()
