@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
@@ -281,7 +282,12 @@ def process(ctx: Ctx, item: Item[ReminderItem]) -> dict[str, Any]:
             "customer",
             reminder.customer_id,
             outcome="refused",
-            details={"key": key, "message_id": message_id, "replies": list(refused.values())},
+            # The server's replies quote the address: the trail keeps the customer id, not the e-mail.
+            details={
+                "key": key,
+                "message_id": message_id,
+                "replies": [re.sub(r"[^\s<>]+@[^\s<>]+", "<address>", r) for r in refused.values()],
+            },
         )
         raise BusinessRuleError(
             f"the mail server refused {reminder.email} for the {reminder.level} email to "
