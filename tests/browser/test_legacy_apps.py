@@ -243,14 +243,21 @@ def test_the_browsers_temporary_files_live_in_the_run_workdir(evidence):
     from .conftest import FAST
 
     workdir = Path(tempfile.mkdtemp(prefix="rpa-", dir="/tmp"))  # short: Chromium's sockets go below it
-    try:
+    seen: list[list[str]] = []
+
+    def run() -> None:  # its own thread: this one already drives the module's browser session
         with BrowserSession(FAST, workdir=workdir, evidence=evidence) as session:
             session.lane("t").page.goto("about:blank")
-            assert any(
-                p.name.startswith("playwright_chromiumdev_profile-") for p in (workdir / "tmp").iterdir()
-            )
-        assert not any(
-            p.name.startswith("playwright_chromiumdev_profile-") for p in (workdir / "tmp").iterdir()
-        )
+            seen.append([p.name for p in (workdir / "tmp").iterdir()])
+        seen.append([p.name for p in (workdir / "tmp").iterdir()])
+
+    try:
+        worker = threading.Thread(target=run)
+        worker.start()
+        worker.join(120)
+        assert len(seen) == 2, "the browser session did not start and close"
+        during, after = seen
+        assert any(name.startswith("playwright_chromiumdev_profile-") for name in during)
+        assert not any(name.startswith("playwright_chromiumdev_profile-") for name in after)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
