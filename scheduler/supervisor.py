@@ -119,9 +119,10 @@ class Supervisor:
             status = self.step(rp)
             if status is not None:
                 return status
-            # Polling, not Popen.wait(): each step also enforces the run's timeout and notices a
-            # process that died without closing its record; 50 ms keeps the wait cheap and responsive.
-            time.sleep(0.05)
+            # Wait on the process itself, but at most 50 ms: each step also enforces the run's timeout
+            # and notices a process that died without closing its record.
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                rp.process.wait(timeout=0.05)
 
     def close(self) -> None:
         """Stop watching; run processes go on and finish their records themselves."""
