@@ -4,11 +4,11 @@ finding naming file, row and column, and the other rows still count."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from rpa.documents.tables import CellValue, Column, Row, read_table, row_finding
+from rpa.documents.tables import CellValue, Column, Row, cell_date, read_table, row_finding
 from rpa.errors import DocumentReadError
 from rpa.findings import Finding, Severity
 from rpa.money import AmountError, parse_amount_guess
@@ -252,17 +252,11 @@ def _maybe_date(row: Row, column: str, path: Path) -> date | None:
 
 def _date(row: Row, column: str, path: Path) -> date:
     value: CellValue = row.get(column)
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    text = "" if value is None else str(value).strip()
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return datetime.strptime(text, fmt).date()  # a calendar date, no instant
-        except ValueError:
-            continue
-    raise _reject(path, row, column, f"'{text}' is not a date; write YYYY-MM-DD or DD/MM/YYYY")
+    found = cell_date(value)
+    if found is None:
+        text = "" if value is None else str(value).strip()
+        raise _reject(path, row, column, f"'{text}' is not a date; write YYYY-MM-DD or DD/MM/YYYY")
+    return found
 
 
 def _reject(path: Path, row: Row, column: str, problem: str) -> _Rejected:

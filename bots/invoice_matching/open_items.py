@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from rpa.documents.tables import CellValue, Column, Row, read_table, row_finding
+from rpa.documents.tables import CellValue, Column, Row, cell_date, read_table, row_finding
 from rpa.errors import DocumentReadError
 from rpa.findings import Finding
 from rpa.money import AmountPrecisionError, NotAnAmountError, minor_units, parse_amount_guess
@@ -95,17 +95,11 @@ def _too_precise(value: CellValue, places: int, currency: str) -> str:
 
 def _date(row: Row, column: str, path: Path) -> date:
     value: CellValue = row[column]
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    text = "" if value is None else str(value).strip()
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return datetime.strptime(text, fmt).date()  # a calendar date, no instant
-        except ValueError:
-            continue
-    raise _reject(path, row, column, f"'{text}' is not a date; write YYYY-MM-DD or DD/MM/YYYY")
+    found = cell_date(value)
+    if found is None:
+        text = "" if value is None else str(value).strip()
+        raise _reject(path, row, column, f"'{text}' is not a date; write YYYY-MM-DD or DD/MM/YYYY")
+    return found
 
 
 def _reject(path: Path, row: Row, column: str, problem: str) -> _Rejected:

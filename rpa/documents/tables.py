@@ -74,6 +74,25 @@ def header_key(name: object) -> str:
     return "".join(ch for ch in decomposed if ch.isalnum())
 
 
+CELL_DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")  # ISO, and the French/European day first
+
+
+def cell_date(value: CellValue) -> date | None:
+    """A calendar date from a cell: a spreadsheet date (or date-time) as it is, text in ISO or DD/MM/YYYY;
+    None when the cell holds something else (the caller says which row and column)."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = "" if value is None else str(value).strip()
+    for fmt in CELL_DATE_FORMATS:
+        try:
+            return datetime.strptime(text, fmt).date()  # a calendar date, no instant
+        except ValueError:
+            continue
+    return None
+
+
 def row_finding(path: Path, row: int, column: str, problem: str, *, code: str = ROW_INVALID) -> Finding:
     """The finding for a row that was skipped, naming file, row and column."""
     return Finding(
