@@ -18,6 +18,7 @@ from bots.invoice_matching.bot import BOT
 from bots.invoice_matching.config import InvoiceMatchingConfig
 from legacy_apps.testing import RunningServer, running_server
 from rpa.testing import BotHarness
+from tests.invoice_matching_bot.test_bot_harness import _apps
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 CONFIG = InvoiceMatchingConfig(lookback_days=120)
@@ -27,14 +28,6 @@ CONFIG = InvoiceMatchingConfig(lookback_days=120)
 def server() -> Iterator[RunningServer]:
     with running_server(seed=23, lines=24) as srv:
         yield srv
-
-
-def _apps(server: RunningServer) -> dict[str, dict[str, str]]:
-    return {
-        "erp": {"url": server.erp_url, "username": server.erp_user, "password": server.erp_password},
-        "bank": {"url": server.bank_url, "username": server.bank_user, "password": server.bank_password,
-                 "totp_secret": server.bank_totp_secret},
-    }  # fmt: skip
 
 
 def test_a_line_booked_elsewhere_is_not_posted_again_and_a_fresh_database_posts_nothing_twice(
