@@ -5,9 +5,9 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SUDO   := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 
-.PHONY: setup browser demo test lint typecheck contracts pytest format bench clean
+.PHONY: setup browser postgres demo test lint typecheck contracts pytest format bench clean
 
-setup: $(STAMP) browser
+setup: $(STAMP) browser postgres
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python >= 3.11 is required"; exit 1; }
@@ -24,6 +24,15 @@ browser: $(STAMP)
 	  echo "no Chromium found: installing Debian's chromium with apt-get"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; \
 	  $(BIN)/python -m rpa.browser.locate; \
+	fi
+
+# The tests start a throwaway PostgreSQL server of their own: Debian's postgresql provides the binaries.
+postgres:
+	@if ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || command -v pg_ctl >/dev/null 2>&1; then \
+	  echo "postgresql: $$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | tail -1)"; \
+	else \
+	  echo "no PostgreSQL found: installing Debian's postgresql with apt-get"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq postgresql >/dev/null; \
 	fi
 
 demo: setup

@@ -72,3 +72,24 @@ def run_cli(
         timeout=timeout,
         check=False,
     )
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[object]:
+    """One throwaway PostgreSQL server for the whole session (see tests/pg.py)."""
+    from tests.pg import PostgresCluster
+
+    cluster = PostgresCluster().start()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture
+def pg_url(pg_cluster: object) -> str:
+    """A fresh, empty PostgreSQL database for one test: its SQLAlchemy URL."""
+    from tests.pg import PostgresCluster
+
+    assert isinstance(pg_cluster, PostgresCluster)
+    return pg_cluster.create_database()
