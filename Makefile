@@ -45,7 +45,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy rpa bots scheduler rpa_cli
+	$(BIN)/mypy rpa bots scheduler rpa_cli console
 
 contracts: $(STAMP)
 	$(BIN)/lint-imports

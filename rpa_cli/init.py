@@ -61,6 +61,12 @@ max_attempts = 3
 backoff_initial_s = 0.5
 backoff_max_s = 30
 timeout_s = 3600
+
+[console]                        # the web console of `rpa serve` (users: rpa users add LOGIN --role ROLE)
+host = "127.0.0.1"
+port = 8800
+four_eyes_amount = 10000         # a resolution moving at least this amount needs a second person
+secure_cookies = false           # true when a TLS proxy serves the console
 """
 SCHEDULES = """\
 # When the bots run (see scheduler/README.md for the keys: cron, run_on_non_business_day, misfire, after).

@@ -7,12 +7,24 @@ import sys
 
 import typer
 
-from rpa_cli import audit, demo, documents, init, legacy, reconcile, reminders, runs, schedule
+from rpa_cli import (
+    audit,
+    console,
+    demo,
+    documents,
+    init,
+    legacy,
+    reconcile,
+    reminders,
+    runs,
+    schedule,
+    worker,
+)
 
 app = typer.Typer(
     no_args_is_help=True, add_completion=False, help="backoffice-rpa: unattended back-office bots."
 )
-for group in (init, runs, audit, schedule, reconcile, reminders, documents, legacy, demo):
+for group in (init, runs, audit, schedule, console, reconcile, reminders, documents, legacy, demo, worker):
     group.register(app)
 
 

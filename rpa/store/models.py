@@ -17,6 +17,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     TypeDecorator,
@@ -70,6 +71,9 @@ class Run(Base):
     finished_at: Mapped[datetime | None]
     pid: Mapped[int | None]
     host: Mapped[str | None] = mapped_column(String(255))
+    worker: Mapped[str | None] = mapped_column(String(255))  # scale-out: host:pid/name of the worker
+    # The interrupted (or failed) run this one resumes: its report covers both.
+    resumed_from: Mapped[int | None] = mapped_column(ForeignKey("runs.id"))
     requested_by: Mapped[str | None] = mapped_column(String(128))
     summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     error: Mapped[str | None] = mapped_column(Text)
@@ -123,10 +127,28 @@ class Effect(Base):
     updated_at: Mapped[datetime]
 
 
+class Watermark(Base):
+    """How far a bot has covered a source (e.g. the last booking date of the bank statements it read)."""
+
+    __tablename__ = "watermarks"
+
+    bot: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(64))  # ISO text (a date, an instant, a sequence number)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"))
+    updated_at: Mapped[datetime]
+
+
 class AuditEvent(Base):
-    """One link of the hash chain. Rows are only ever inserted."""
+    """One link of the hash chain. Rows are only ever inserted (PostgreSQL refuses anything else)."""
 
     __tablename__ = "audit_events"
+    __table_args__ = (
+        Index("ix_audit_events_ts", "ts"),
+        Index("ix_audit_events_actor", "actor"),
+        Index("ix_audit_events_target", "target_type", "target_id"),
+        Index("ix_audit_events_run", "run_id"),
+    )
 
     seq: Mapped[int] = mapped_column(
         BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False
@@ -141,6 +163,29 @@ class AuditEvent(Base):
     evidence: Mapped[str] = mapped_column(Text)  # canonical JSON list of sha256
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    run_id: Mapped[int | None] = mapped_column(Integer, default=None)  # from the actor; a lookup aid
+
+
+class SchedulerLeader(Base):
+    """Scale-out: which scheduler leads (one row), stamped by its heartbeat; a new leader replays from it."""
+
+    __tablename__ = "scheduler_leader"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    holder: Mapped[str] = mapped_column(String(255))
+    acquired_at: Mapped[datetime]
+    heartbeat_at: Mapped[datetime]
+    replay_from: Mapped[datetime]  # the first fire it was responsible for is after this instant
+
+
+class SchedulePause(Base):
+    """Scale-out: a schedule operations paused, read by every scheduler (on one machine: a var/ file)."""
+
+    __tablename__ = "schedule_pauses"
+
+    name: Mapped[str] = mapped_column(String(255), primary_key=True)
+    paused_by: Mapped[str] = mapped_column(String(128))
+    paused_at: Mapped[datetime]
 
 
 class AuditHead(Base):
@@ -153,15 +198,100 @@ class AuditHead(Base):
     last_hash: Mapped[str] = mapped_column(String(64))
 
 
+class AuditSubjectKey(Base):
+    """The AES-256-GCM key sealing one data subject's personal values in the trail; forgetting the
+    subject erases the key (the sealed values stay, hashed into the chain, unreadable)."""
+
+    __tablename__ = "audit_subject_keys"
+
+    subject: Mapped[str] = mapped_column(String(128), primary_key=True)
+    key: Mapped[bytes | None] = mapped_column(LargeBinary(32))
+    created_at: Mapped[datetime]
+    forgotten_at: Mapped[datetime | None]
+    forgotten_by: Mapped[str | None] = mapped_column(String(128))
+
+
+class AuditMerkleBlock(Base):
+    """The Merkle root of each full block of 1024 events: a cache that makes an inclusion proof read a few
+    thousand rows instead of the whole trail. Not trusted: a proof built from it is checked against the
+    signed root before it is shown."""
+
+    __tablename__ = "audit_merkle_blocks"
+
+    block: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    hash: Mapped[str] = mapped_column(String(64))
+
+
 class User(Base):
-    """A person using the console: operations, back office or auditor."""
+    """A person using the console: operator, backoffice, auditor or admin."""
 
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     login: Mapped[str] = mapped_column(String(128), unique=True)
     display_name: Mapped[str] = mapped_column(String(255))
-    role: Mapped[str] = mapped_column(String(32))  # operations | back_office | auditor | admin
+    role: Mapped[str] = mapped_column(String(32))  # operator | backoffice | auditor | admin
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
+
+
+# --- the console (migration 0003) --------------------------------------------------------------------
+
+
+class ConsoleSession(Base):
+    """A signed-in browser: the cookie carries a random token, the table keeps only its SHA-256."""
+
+    __tablename__ = "console_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    address: Mapped[str] = mapped_column(String(64))
+
+
+class LoginFailure(Base):
+    """One refused console login, counted per login and per address for throttling."""
+
+    __tablename__ = "console_login_failures"
+    __table_args__ = (
+        Index("ix_console_login_failures_login_at", "login", "at"),
+        Index("ix_console_login_failures_address_at", "address", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    login: Mapped[str] = mapped_column(String(128))
+    address: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime]
+
+
+class ItemClaim(Base):
+    """Who holds an exception-queue item: one holder at a time, others see who."""
+
+    __tablename__ = "console_claims"
+
+    work_item_id: Mapped[int] = mapped_column(ForeignKey("work_items.id"), primary_key=True)
+    login: Mapped[str] = mapped_column(String(128), index=True)
+    claimed_at: Mapped[datetime]
+
+
+class ResolutionProposal(Base):
+    """A resolution above the four-eyes amount, waiting for a second person's approval."""
+
+    __tablename__ = "console_proposals"
+    __table_args__ = (Index("ix_console_proposals_state_id", "state", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    work_item_id: Mapped[int] = mapped_column(ForeignKey("work_items.id"), index=True)
+    bot: Mapped[str] = mapped_column(String(64))
+    reference: Mapped[str] = mapped_column(String(255))
+    resolution: Mapped[str] = mapped_column(Text)
+    amount: Mapped[str] = mapped_column(String(32))
+    proposed_by: Mapped[str] = mapped_column(String(128))
+    proposed_at: Mapped[datetime]
+    state: Mapped[str] = mapped_column(String(16))  # pending | approved | rejected
+    decided_by: Mapped[str | None] = mapped_column(String(128))
+    decided_at: Mapped[datetime | None]
+    decision_note: Mapped[str | None] = mapped_column(Text)
