@@ -110,6 +110,38 @@ class RunItems(Protocol[P]):
         ...
 
 
+class Watermarks(Protocol):
+    """How far the bot has covered a source (``ctx.watermarks``), kept across runs.
+
+    ``get`` reads the last committed value; ``advance`` stages a new one, committed by the kit only
+    once the items collected from that source are safely stored (never by a dry run).
+    """
+
+    def get(self, name: str) -> str | None: ...
+
+    def advance(self, name: str, value: str) -> None: ...
+
+
+class Alerts(Protocol):
+    """``ctx.alert(code, message)``: something a person must act on that is no work item of its own
+    (e.g. bank lines that can no longer be downloaded). It goes to the exception queue (reference
+    ``alert:<code>:<run>``), the audit trail and the run's outcome (never plain ``succeeded``)."""
+
+    def __call__(self, code: str, message: str, details: Mapping[str, Any] | None = None) -> None: ...
+
+
+class _NoWatermarks:
+    def get(self, name: str) -> str | None:
+        return None
+
+    def advance(self, name: str, value: str) -> None:
+        return None
+
+
+def _no_alert(code: str, message: str, details: Mapping[str, Any] | None = None) -> None:
+    raise ConfigError(f"alert {code} raised where no run can take it: {message}", code="ALERT_NOT_WIRED")
+
+
 @dataclass(frozen=True)
 class RunContext(Generic[C, P]):
     """What a bot step may use, handed in explicitly; nothing global, no database, no whole settings."""
@@ -131,6 +163,8 @@ class RunContext(Generic[C, P]):
     config_dir: Path | None = None  # files operations edit beside the settings (e.g. email templates)
     dry_run: bool = False
     logger: Any = field(default=_root_logger)
+    watermarks: Watermarks = field(default_factory=_NoWatermarks)
+    alert: Alerts = _no_alert
 
     def now(self) -> datetime:
         """The current instant (aware UTC)."""
@@ -214,8 +248,33 @@ class Bot(Generic[C, P]):
     payload_type: Any = dict  # a frozen dataclass or pydantic model; plain JSON objects by default
     lanes: int = 1  # items processed in parallel (each lane thread gets its own browser session)
     uses_browser: bool = False
+    # On PostgreSQL, several workers may process the items of one run (``scaleout.item_workers``).
+    shared_items: bool = False
     ui: tuple[UiTarget, ...] = ()
     description: str = ""
+    # How the run summary names the figures ``finalize`` returns: the words of the bot's report.
+    summary_labels: Mapping[str, str] = field(default_factory=dict)
+
+
+# How ``rpa run`` and ``rpa runs show`` name the kit's figures of a run (a bot names its own:
+# ``Bot.summary_labels``).
+SUMMARY_WORDS: dict[str, str] = {
+    "run_id": "run",
+    "bot": "bot",
+    "outcome": "outcome",
+    "resumed_from": "resumes run",
+    "collected": "items collected (new)",
+    "processed": "items worked",
+    "done": "items done",
+    "business_exceptions": "to a person: business rule",
+    "application_exceptions": "to a person: technical failure",
+    "needs_review": "to a person: outcome to check",
+    "left": "items left for the next run",
+    "alerts": "ALERTS (in the exception queue)",
+    "retries": "retries",
+    "duration_s": "duration (s)",
+    "error": "error",
+}
 
 
 @dataclass
@@ -231,6 +290,9 @@ class RunSummary:
     application_exceptions: int = 0
     needs_review: int = 0
     retries: int = 0
+    left: int = 0  # items left for the next run (an interrupted run)
+    alerts: list[str] = field(default_factory=list)  # ``ctx.alert`` messages (each also in the queue)
+    resumed_from: int | None = None  # the interrupted run this one resumed (and reports with its own)
     duration_s: float = 0.0
     outcome: RunStatus = RunStatus.SUCCEEDED
     error: str | None = None
@@ -238,7 +300,7 @@ class RunSummary:
 
     @property
     def exceptions(self) -> int:
-        return self.business_exceptions + self.application_exceptions + self.needs_review
+        return self.business_exceptions + self.application_exceptions + self.needs_review + len(self.alerts)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -251,6 +313,9 @@ class RunSummary:
             "application_exceptions": self.application_exceptions,
             "needs_review": self.needs_review,
             "retries": self.retries,
+            **({"left": self.left} if self.left else {}),
+            **({"alerts": list(self.alerts)} if self.alerts else {}),
+            **({"resumed_from": self.resumed_from} if self.resumed_from else {}),
             "duration_s": round(self.duration_s, 3),
             "outcome": str(self.outcome),
             "error": self.error,

@@ -58,14 +58,21 @@ class Redactor:
 def configure_logging(settings: Settings, *, terminal: bool = True, component: str = "rpa") -> Redactor:
     """(Re)configure loguru for this process; returns the redactor so callers can scrub other text."""
     redactor = Redactor(secret_values(settings))
+    tz = settings.tz
+
+    def patch(record: Record) -> None:
+        redactor(record)
+        # The time as the tables show it: in the installation's time zone, the zone written out.
+        record["extra"]["at"] = record["time"].astimezone(tz).strftime("%H:%M:%S %Z")
+
     logger.remove()
-    logger.configure(patcher=redactor, extra={"bot": "-", "run_id": "-"})
+    logger.configure(patcher=patch, extra={"bot": "-", "run_id": "-", "at": ""})
     if terminal:
         logger.add(
             sys.stderr,
             level=settings.log.level,
             colorize=sys.stderr.isatty(),
-            format="<green>{time:HH:mm:ss}</green> <level>{level: <7}</level> "
+            format="<green>{extra[at]}</green> <level>{level: <7}</level> "
             "<cyan>{extra[bot]}</cyan> {message}",
             backtrace=False,
             diagnose=False,

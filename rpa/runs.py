@@ -46,6 +46,8 @@ class RunRecord:
     host: str | None = None
     requested_by: str | None = None
     dry_run: bool = False
+    worker: str | None = None  # scale-out: the worker (host:pid/name) that ran it
+    resumed_from: int | None = None  # the interrupted run this one resumed (its report covers both)
     summary: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
 
@@ -62,7 +64,7 @@ class RunRecord:
             created_at=run.created_at, schedule=run.schedule, scheduled_for=run.scheduled_for,
             started_at=run.started_at, finished_at=run.finished_at, pid=run.pid, host=run.host,
             requested_by=run.requested_by, dry_run=run.dry_run, summary=dict(run.summary or {}),
-            error=run.error,
+            error=run.error, worker=run.worker, resumed_from=run.resumed_from,
         )  # fmt: skip
 
 
@@ -153,12 +155,15 @@ def claim_fire(
     coalesced: Sequence[tuple[int, datetime]] = (),
     upstream: Upstream | None = None,
     alive: Alive = process_alive,
+    then: Callable[[Session, Run], str | None] | None = None,
 ) -> RunRecord | None:
     """Record the run of one fire, or None when this fire already has one (it never runs twice).
 
     In the same transaction: the missed fires this run makes up for (``run.coalesced``), and the
     rules that skip it at once: the chain's upstream bot has not succeeded (``skipped_upstream``),
     or a run of the same bot is still alive (``skipped_already_running``).
+    ``then`` is called in the same transaction with a run that stays pending (the scale-out enqueues
+    it there); a reason it returns skips the run (``skipped_already_running``).
     """
     try:
         with db.transaction() as s:
@@ -191,6 +196,8 @@ def claim_fire(
                 _skip(
                     s, audit, run, RunStatus.SKIPPED_ALREADY_RUNNING, reason, now, {"running_run": holder.id}
                 )
+            elif then is not None and (refused := then(s, run)) is not None:
+                _skip(s, audit, run, RunStatus.SKIPPED_ALREADY_RUNNING, refused, now, {})
             return RunRecord.of(run)
     except IntegrityError:
         return None
@@ -303,15 +310,21 @@ def finish_run(
     now: datetime,
     summary: dict[str, Any],
     error: str | None = None,
-) -> None:
-    """Close the run with its outcome and summary."""
+    *,
+    expect: RunStatus | None = None,
+) -> bool:
+    """Close the run with its outcome and summary; with ``expect``, only if the run is in that status
+    (its row locked meanwhile): returns whether it was closed here."""
     with db.transaction() as s:
-        run = _get(s, run_id)
+        run = _get(s, run_id) if expect is None else _get_locked(s, run_id)
+        if expect is not None and RunStatus(run.status) != expect:
+            return False
         run.status, run.finished_at, run.summary, run.error = outcome, now, summary, error
         audit.record(
             s, "run.finished", "run", str(run_id), outcome=str(outcome),
             details={k: v for k, v in summary.items() if k != "error"} | {"error": error},
         )  # fmt: skip
+    return True
 
 
 def time_out(
@@ -347,6 +360,35 @@ def close_unstarted(
         return RunStatus.FAILED
 
 
+def assign_worker(db: Database, audit: AuditTrail, run_id: int, worker: str, now: datetime) -> RunRecord:
+    """A scale-out worker took the run's job: record which one (``rpa runs list`` shows it)."""
+    with db.transaction() as s:
+        run = _get(s, run_id)
+        run.worker = worker
+        audit.record(s, "run.assigned", "run", str(run_id), details={"bot": run.bot, "worker": worker})
+        return RunRecord.of(run)
+
+
+def interrupt_run(
+    db: Database, audit: AuditTrail, run_id: int, now: datetime, reason: str, details: dict[str, Any]
+) -> RunStatus | None:
+    """A run whose worker disappeared (heartbeat stale): ``interrupted`` if it had started, ``failed`` if
+    it never did. ``reason`` is kept as the run's error. Returns the new status, or None when the run
+    had finished already (it keeps its outcome: several workers may notice the same death)."""
+    with db.transaction() as s:
+        run = _get(s, run_id)
+        status = RunStatus(run.status)
+        if status.finished:
+            return None
+        started = status == RunStatus.RUNNING
+        run.status = RunStatus.INTERRUPTED if started else RunStatus.FAILED
+        run.finished_at, run.error = now, reason
+        said = {"bot": run.bot, "pid": run.pid} if started else {"bot": run.bot, "error": reason, **details}
+        action = "run.interrupted" if started else "run.finished"
+        audit.record(s, action, "run", str(run.id), outcome=str(run.status), details=said)
+        return RunStatus(run.status)
+
+
 def detect_interrupted(
     db: Database, audit: AuditTrail, now: datetime, bot: str | None = None, alive: Alive = process_alive
 ) -> list[RunRecord]:
@@ -368,6 +410,51 @@ def detect_interrupted(
             )  # fmt: skip
             marked.append(RunRecord.of(run))
     return marked
+
+
+RESUMABLE = (RunStatus.INTERRUPTED, RunStatus.FAILED)
+
+
+def link_resumed(db: Database, audit: AuditTrail, run_id: int) -> int | None:
+    """Make run ``run_id`` the resumption of the bot's previous run when that one stopped before its
+    report (``interrupted`` or ``failed``) and no other run resumed it yet; return its id, or None.
+
+    The resumed run's items are then worked and reported by this run: every decision appears in
+    exactly one report. Dry runs resume only dry runs, real runs only real runs.
+    """
+    with db.transaction() as s:
+        run = _get(s, run_id)
+        previous = s.execute(
+            select(Run)
+            .where(
+                Run.bot == run.bot, Run.id < run.id, Run.dry_run == run.dry_run, Run.started_at.is_not(None)
+            )
+            .order_by(Run.id.desc())
+            .limit(1)
+        ).scalar_one_or_none()
+        if previous is None or RunStatus(previous.status) not in RESUMABLE:
+            return None
+        taken = s.execute(select(Run.id).where(Run.resumed_from == previous.id)).first()
+        if taken is not None:
+            return None
+        run.resumed_from = previous.id
+        audit.record(
+            s, "run.resumed", "run", str(run.id),
+            details={"bot": run.bot, "resumed_from": previous.id, "was": previous.status},
+        )  # fmt: skip
+        return previous.id
+
+
+def resumed_chain(db: Database, run_id: int) -> list[int]:
+    """``run_id`` and the runs it resumed, transitively, newest first."""
+    chain: list[int] = []
+    with db.read() as s:
+        current: int | None = run_id
+        while current is not None and current not in chain:
+            chain.append(current)
+            run = s.get(Run, current)
+            current = run.resumed_from if run is not None else None
+    return chain
 
 
 # --- reading ----------------------------------------------------------------------------------------
@@ -406,6 +493,14 @@ def last_run_per_schedule(db: Database, names: Sequence[str]) -> dict[str, RunRe
             if len(found) == len(names):
                 break
     return found
+
+
+def _get_locked(s: Session, run_id: int) -> Run:
+    """The run's row, locked until the transaction ends (``FOR UPDATE``; SQLite's write lock is exclusive)."""
+    run = s.execute(select(Run).where(Run.id == run_id).with_for_update()).scalar_one_or_none()
+    if run is None:
+        raise ConfigError(f"there is no run {run_id}; `rpa runs list` shows the runs", code="RUN_UNKNOWN")
+    return run
 
 
 def _get(s: Session, run_id: int) -> Run:

@@ -30,15 +30,59 @@ def _day(text: str | None) -> date:
         raise ConfigError(f"--today {text!r} is not a date (YYYY-MM-DD)", code="CLI_BAD_DATE") from None
 
 
+def _profile(name: str) -> str:
+    from legacy_apps.faults import PROFILES
+    from rpa.errors import ConfigError
+
+    if name not in PROFILES:
+        raise ConfigError(
+            f"--faults {name!r} is not a fault profile; choose one of {', '.join(PROFILES)}",
+            code="CLI_BAD_FAULTS",
+        )
+    return name
+
+
+def _new_folder(path: Path, option: str = "--out") -> Path:
+    from rpa.errors import ConfigError
+
+    if path.exists() and not path.is_dir():
+        raise ConfigError(f"{option} {path} is a file, not a folder", code="CLI_BAD_OUT")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(
+            f"{option} {path}: cannot create it ({exc.strerror or exc})", code="CLI_BAD_OUT"
+        ) from exc
+    return path
+
+
+def _base_url(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    from rpa.errors import ConfigError
+
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(
+            f"--url {url!r} is not an http(s) URL (e.g. http://127.0.0.1:8700)", code="CLI_BAD_URL"
+        )
+    return url
+
+
+LINES_HELP = "Bank lines in the generated statements"
+
+
 @legacy_app.command("serve")
 def legacy_serve(
     seed: Annotated[int, typer.Option(help="Seed of the generated data")] = 42,
     faults: Annotated[
         str, typer.Option(help="none | slow | flaky | expiry | maintenance | changed_layout")
     ] = "none",
-    port: Annotated[int, typer.Option(help="Port on 127.0.0.1")] = 8700,
-    lines: Annotated[int, typer.Option(help="Bank lines in the generated statements")] = 200,
-    smtp_port: Annotated[int, typer.Option(help="SMTP port of the local mailbox on 127.0.0.1")] = 8725,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port on 127.0.0.1")] = 8700,
+    lines: Annotated[int, typer.Option(min=1, max=100_000, help=LINES_HELP)] = 200,
+    smtp_port: Annotated[
+        int, typer.Option(min=1, max=65535, help="SMTP port of the local mailbox on 127.0.0.1")
+    ] = 8725,
     today: Annotated[
         str | None, typer.Option(help="The apps' today (YYYY-MM-DD): statements end, dossiers are reviewed")
     ] = None,
@@ -47,26 +91,37 @@ def legacy_serve(
     foreground."""
     from legacy_apps.server import serve
 
+    faults = _profile(faults)
+    day = _day(today)
     out().print(
         f"legacy applications on http://127.0.0.1:{port}/ (erp, bank, docs, mail); seed {seed},"
         f" faults {faults}"
     )
     out().print(f"mailbox receiving SMTP on 127.0.0.1:{smtp_port}, read at http://127.0.0.1:{port}/mail/")
-    serve(host="127.0.0.1", port=port, seed=seed, faults=faults, lines=lines, smtp_port=smtp_port,
-          today=_day(today))  # fmt: skip
+    try:
+        serve(host="127.0.0.1", port=port, seed=seed, faults=faults, lines=lines, smtp_port=smtp_port,
+              today=day)  # fmt: skip
+    except OSError as exc:  # the port is taken, or not ours to bind
+        from rpa.errors import ConfigError
+
+        raise ConfigError(
+            f"cannot serve on 127.0.0.1:{port} / SMTP {smtp_port}: {exc.strerror or exc}",
+            code="CLI_PORT_UNAVAILABLE",
+        ) from exc
 
 
 @legacy_app.command("seed")
 def legacy_seed(
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for ground truth, statements, open items")],
     seed: Annotated[int, typer.Option(help="Seed of the generated data")] = 42,
-    lines: Annotated[int, typer.Option(help="Bank lines in the generated statements")] = 200,
+    lines: Annotated[int, typer.Option(min=1, max=100_000, help=LINES_HELP)] = 200,
     today: Annotated[str | None, typer.Option(help="The apps' today (YYYY-MM-DD), as given to serve")] = None,
 ) -> None:
     """Write a seed's ground truth (deterministic: same seed, same bytes), statements and open items."""
     from legacy_apps.truth import write_ground_truth
 
-    path = write_ground_truth(seed, out_dir, lines=lines, today=_day(today))
+    day = _day(today)
+    path = write_ground_truth(seed, _new_folder(out_dir), lines=lines, today=day)
     out().print(f"ground truth written to {path}")
 
 
@@ -78,6 +133,25 @@ def legacy_score(
     ] = "http://127.0.0.1:8700",
 ) -> None:
     """Compare what the bots did in the applications with the ground truth (precision, recall, duplicates)."""
-    from legacy_apps.scoring import score
+    import httpx
 
-    out().print_json(data=score(truth, url))
+    from legacy_apps.scoring import score
+    from rpa.errors import ConfigError
+
+    url = _base_url(url)
+    found = truth / "ground_truth.json" if truth.is_dir() else truth
+    if not found.is_file():
+        raise ConfigError(
+            f"--truth {truth}: no ground_truth.json there (`rpa legacy seed` writes it)", code="CLI_BAD_TRUTH"
+        )
+    try:
+        figures = score(truth, url)
+    except httpx.HTTPError as exc:
+        raise ConfigError(
+            f"--url {url}: cannot read the legacy applications' records ({type(exc).__name__}: {exc}); "
+            "is `rpa legacy serve` running there?",
+            code="LEGACY_APPS_UNREACHABLE",
+        ) from exc
+    except (ValueError, KeyError) as exc:
+        raise ConfigError(f"--truth {found}: not a ground truth file ({exc})", code="CLI_BAD_TRUTH") from exc
+    out().print_json(data=figures)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from datetime import datetime
 from functools import cache
@@ -15,15 +16,17 @@ if TYPE_CHECKING:
 def out() -> Console:
     from rich.console import Console
 
-    # Wide enough for tables when the output is a pipe or a log file (rich would assume 80 columns).
-    return Console(width=None if sys.stdout.isatty() else 160)
+    # Wide enough for tables when the output is a pipe or a log file (rich would assume 80 columns),
+    # unless COLUMNS says how wide. emoji=False: ":b:" in a name stays text.
+    wide = sys.stdout.isatty() or os.environ.get("COLUMNS", "").isdigit()
+    return Console(width=None if wide else 160, emoji=False)
 
 
 @cache
 def err() -> Console:
     from rich.console import Console
 
-    return Console(stderr=True, soft_wrap=True)  # messages name files and keys: never wrap them
+    return Console(stderr=True, soft_wrap=True, emoji=False)  # messages name files and keys: never wrap them
 
 
 def local_time(instant: datetime | None, tz: Any) -> str:

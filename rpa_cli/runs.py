@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from rpa_cli import wiring
-from rpa_cli.output import err, local_time, out
+from rpa_cli.output import err, out
 
 if TYPE_CHECKING:
     from rpa.bot import Bot, RunSummary
@@ -33,18 +35,27 @@ def check_config() -> None:
     """Validate settings, every bot config and every schedule; exit non-zero naming file, key and problem."""
     from rpa.config_files import load_bot_config
     from rpa.errors import ConfigError
+    from rpa.settings import unknown_variables
 
+    # A mistyped variable sets nothing, silently: named first, with the closest valid name.
+    unknown = unknown_variables(os.environ)
     try:
         s = wiring.settings()
     except ConfigError as exc:
-        err().print(f"[red]settings invalid[/red]\n{exc.message}")
+        named = {line.split(":")[0] for line in unknown}
+        rest = [line for line in exc.message.splitlines() if line.split(":")[0] not in named]
+        err().print("[red]settings invalid[/red]")
+        for line in (*unknown, *rest):
+            err().print(line, markup=False, highlight=False)
         raise typer.Exit(2) from exc
     try:
         bots = wiring.all_bots(s)
     except ConfigError as exc:
-        err().print(f"[red]{exc.message}[/red]")
+        err().print(exc.message, markup=False, highlight=False)
         raise typer.Exit(2) from exc
-    problems: list[str] = []
+    problems: list[str] = list(unknown)
+    if not s.config_path.is_dir():
+        problems.append(f"configuration folder {s.config_path} does not exist (RPA_CONFIG_DIR or RPA_HOME)")
     for bot in bots.values():
         try:
             load_bot_config(s, bot.id, bot.config_model)
@@ -54,7 +65,7 @@ def check_config() -> None:
     if problems:
         err().print("[red]configuration invalid[/red]")
         for p in problems:
-            err().print(p)
+            err().print(p, markup=False, highlight=False)
         raise typer.Exit(2)
     out().print(f"configuration OK: settings, {len(bots)} bot config(s), schedules")
     for line in _sources(s, list(bots)):
@@ -97,25 +108,63 @@ def db_upgrade() -> None:
     out().print(f"database at the current schema: {wiring.settings().database_url.split('@')[-1]}")
 
 
+@db_app.command("adopt")
+def db_adopt(
+    by: Annotated[str, typer.Option(help="Login of the person deciding (recorded)")] = "cli",
+) -> None:
+    """Accept this database although the signed audit checkpoints describe another (restored, replaced):
+    audited, and a new checkpoint epoch starts from it; the old checkpoints are kept."""
+    from rpa.audit.proofs import adopt_database
+
+    cp = adopt_database(wiring.database(), wiring.settings(), f"user:{by}")
+    out().print(f"database adopted: checkpoint epoch {cp.epoch} starts at {cp.size} events ({cp.name})")
+
+
 def run(
     bot_id: Annotated[str, typer.Argument(help="The bot id, e.g. invoice_matching")],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Decide everything, write nothing")] = False,
-    run_id: Annotated[int | None, typer.Option(help="Execute this existing pending run record")] = None,
+    run_id: Annotated[
+        int | None,
+        typer.Option(
+            help="Execute this pending run record (the scheduler's); a finished run is never re-run"
+        ),
+    ] = None,
     trigger: Annotated[str, typer.Option(help="Recorded as the run's trigger")] = "manual",
+    helper: Annotated[
+        bool, typer.Option("--helper", hidden=True, help="Process items of the running run --run-id")
+    ] = False,
 ) -> None:
-    """Run one bot now, in this process, and print a summary."""
-    from rich.table import Table
+    """Run one bot now, in this process, and print a summary.
 
+    Exit 0: done (exceptions are in the queue); 1: the run failed; 3: another run of the bot holds the
+    lock; 130: interrupted (SIGINT/SIGTERM) — the next run resumes it.
+    """
     from rpa.audit.trail import AuditTrail
     from rpa.bot import RunStatus
     from rpa.clock import utcnow
     from rpa.config_files import load_bot_config
-    from rpa.runs import create_run
+    from rpa.errors import ConfigError
+    from rpa.runs import create_run, get_run
 
     s, db = wiring.settings(), wiring.database()
     bot = wiring.get_bot(bot_id)
     config = load_bot_config(s, bot.id, bot.config_model)
-    if run_id is None:
+    if helper:  # a scale-out worker processing items of another worker's run (shared items)
+        _help_run(s, db, bot, config, run_id)
+        return
+    if run_id is not None:
+        record = get_run(db, run_id)  # an unknown id is refused here, naming `rpa runs list`
+        if record.bot != bot.id or record.status != RunStatus.PENDING or (dry_run and not record.dry_run):
+            kind = "a dry run" if record.dry_run else "a real run"
+            raise ConfigError(
+                f"--run-id {run_id}: run {run_id} of {record.bot} is {record.status} ({kind}); only a "
+                f"pending real run of {bot.id} is executed, and --dry-run only for a dry one (a finished "
+                f"run is never re-run: `rpa run {bot.id}` starts a new one, which resumes an interrupted "
+                "run by itself)",
+                code="RUN_NOT_PENDING",
+            )
+        dry_run = record.dry_run  # the record says what kind of run it is
+    else:
         run_id = create_run(
             db,
             AuditTrail("user:cli"),
@@ -126,15 +175,50 @@ def run(
             requested_by="cli",
         )
     summary = _execute_with_progress(s, db, bot, config, run_id, dry_run)
-    table = Table(title=f"run {summary.run_id} of {bot.id}", show_header=False)
-    for key, value in summary.as_dict().items():
-        if value not in (None, {}, []):
-            table.add_row(key, str(value))
-    out().print(table)
+    out().print(summary_table(summary.as_dict(), bot.id, dry_run=dry_run))
     if summary.outcome == RunStatus.FAILED:
         raise typer.Exit(1)
     if summary.outcome == RunStatus.SKIPPED_ALREADY_RUNNING:
         raise typer.Exit(3)
+    if summary.outcome == RunStatus.INTERRUPTED:
+        raise typer.Exit(130)
+
+
+def _help_run(s: Settings, db: Database, bot: Bot[Any, Any], config: Any, run_id: int | None) -> None:
+    from rpa.errors import ConfigError
+    from rpa.runner import RunEnvironment, execute_helper
+
+    if run_id is None or not bot.shared_items:
+        raise ConfigError(
+            f"--helper needs --run-id and a bot whose items several workers share; {bot.id} "
+            f"{'shares' if bot.shared_items else 'does not share'} its items",
+            code="HELPER_REFUSED",
+        )
+    edges = wiring.browser_edges(s) if bot.uses_browser else {}
+    settled = execute_helper(RunEnvironment(settings=s, db=db, **edges), bot, config, run_id)
+    out().print(f"run {run_id} of {bot.id}: this process settled {settled} item(s)")
+
+
+def summary_table(data: dict[str, Any], bot_id: str, *, dry_run: bool) -> Any:
+    """A run's summary as a two-column table, in the words of the kit and of the bot's report."""
+    from rich.table import Table
+
+    from rpa.bot import SUMMARY_WORDS
+    from rpa.errors import RpaError
+
+    labels = dict(SUMMARY_WORDS)
+    with contextlib.suppress(RpaError):  # a bot no longer installed: its figures keep their keys
+        labels |= dict(wiring.get_bot(bot_id).summary_labels)
+    title = f"run {data.get('run_id')} of {bot_id}" + (" — DRY RUN, nothing written" if dry_run else "")
+    table = Table(title=title, show_header=False)
+    table.add_column(no_wrap=True)
+    table.add_column(overflow="fold")  # a path or an error is folded, never cut
+    for key, value in data.items():
+        if value in (None, {}, [], ""):
+            continue
+        shown = f"{value:.1%}" if key == "match_rate" and isinstance(value, float) else str(value)
+        table.add_row(labels.get(key, key), shown)
+    return table
 
 
 def _execute_with_progress(
@@ -145,6 +229,10 @@ def _execute_with_progress(
     from rpa.runner import RunEnvironment, execute_run
 
     edges = wiring.browser_edges(s) if bot.uses_browser else {}
+    if bot.shared_items and db.is_postgres:  # other workers process its items too
+        from scheduler.distributed import helpers_deferrer
+
+        edges["defer_helpers"] = helpers_deferrer(s)
     env = RunEnvironment(settings=s, db=db, **edges)
     if not out().is_terminal:
         return execute_run(env, bot, config, run_id, dry_run=dry_run)
@@ -199,7 +287,8 @@ def runs_list(
     limit: Annotated[int, typer.Option(help="How many, newest first")] = 20,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON array instead of a table")] = False,
 ) -> None:
-    """The latest runs with their outcome (missed and interrupted runs included)."""
+    """The latest runs with their outcome (missed and interrupted runs included); dry runs marked."""
+    from rich import box
     from rich.table import Table
 
     from rpa.runs import list_runs
@@ -209,14 +298,27 @@ def runs_list(
     if as_json:
         out().print_json(data=[_run_dict(r) for r in rows])
         return
-    table = Table(
-        "id", "bot", "trigger", "scheduled for", "started", "status", "done", "exceptions", "duration"
-    )
+    zone = str(getattr(tz, "key", tz))  # every time below is in this zone (summer time included)
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
+    table.add_column("id", no_wrap=True, justify="right")
+    table.add_column("bot", overflow="fold")
+    table.add_column("trigger", overflow="fold")
+    table.add_column(f"when ({zone})", no_wrap=True)
+    table.add_column("status", overflow="fold", min_width=12)
+    table.add_column("done", justify="right")
+    table.add_column("to person", justify="right")
+    workers = any(r.worker for r in rows)  # scale-out: which worker ran each run
+    if workers:
+        table.add_column("worker", overflow="fold")
     for r in rows:
         sm = r.summary
-        table.add_row(str(r.id), r.bot, r.trigger, local_time(r.scheduled_for, tz),
-                      local_time(r.started_at, tz), str(r.status), str(sm.get("done", "")),
-                      str(r.exceptions) if sm else "", f"{sm.get('duration_s', '')}")  # fmt: skip
+        when = r.started_at or r.scheduled_for or r.created_at
+        status = str(r.status).replace("_", " ") + (" (DRY-RUN)" if r.dry_run else "")
+        if r.resumed_from:
+            status += f", resumes {r.resumed_from}"
+        table.add_row(str(r.id), r.bot, r.trigger, when.astimezone(tz).strftime("%Y-%m-%d %H:%M"), status,
+                      str(sm.get("done", "")), str(r.exceptions) if sm else "",
+                      *([r.worker or ""] if workers else []))  # fmt: skip
     out().print(table)
 
 
@@ -234,11 +336,19 @@ def exceptions_list(
     if as_json:
         out().print_json(data=[_item_dict(it, full=False) for it in items])
         return
-    table = Table("bot", "reference", "state", "code", "attempts", "message")
-    table.columns[1].no_wrap = True  # a reference is what a person types back: never cut
+    from rich import box
+
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
+    # Bot, reference and code are what a person types back (show, resolve, retry --code): never cut.
+    table.add_column("bot / reference / code", no_wrap=True)
+    table.add_column("state", max_width=12)
+    table.add_column("tries", justify="right")
+    table.add_column("message", overflow="fold", min_width=16, ratio=1)  # wrapped, cut at 300 characters
     for it in items:
-        table.add_row(it.bot, it.reference, it.state, it.error_code or "", str(it.attempts),
-                      (it.error_message or "")[:300])  # fmt: skip
+        message = it.error_message or ""
+        table.add_row(f"{it.bot}\n{it.reference}\n{it.error_code or ''}".rstrip(),
+                      str(it.state).replace("_", " "), str(it.attempts),
+                      message if len(message) <= 300 else message[:299] + "…")  # fmt: skip
     out().print(table)
     out().print(
         f"{len(items)} item(s) waiting for a person; `rpa exceptions show BOT REFERENCE` for one in full"
@@ -330,7 +440,7 @@ def _run_dict(run: Any) -> dict[str, Any]:
         "id": run.id, "bot": run.bot, "trigger": run.trigger, "status": str(run.status),
         "scheduled_for": when(run.scheduled_for), "started_at": when(run.started_at),
         "finished_at": when(getattr(run, "finished_at", None)), "exceptions": run.exceptions,
-        "summary": run.summary,
+        "summary": run.summary, "worker": getattr(run, "worker", None),
     }  # fmt: skip
 
 

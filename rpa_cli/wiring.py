@@ -67,15 +67,27 @@ def database(*, migrate: bool = True) -> Database:
 
 def load_bot(ref: str, setting: str = "extra_bots") -> Bot[Any, Any]:
     """The ``Bot`` named by ``package.module:ATTR`` (``ATTR`` defaults to ``BOT``)."""
+    import re
+
     from rpa.bot import Bot
 
+    if not isinstance(ref, str) or not re.fullmatch(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*(:[A-Za-z_]\w*)?", ref):
+        raise ConfigError(
+            f"{setting}: {ref!r} is not a bot reference; write 'package.module:ATTR' (ATTR defaults to BOT)",
+            code="CONFIG_INVALID",
+        )
     module_name, _, attr = ref.partition(":")
     try:
         bot = getattr(importlib.import_module(module_name), attr or "BOT")
     except (ImportError, AttributeError) as exc:
-        raise ConfigError(f"{setting}: cannot load {ref!r}: {exc}") from exc
+        raise ConfigError(f"{setting}: cannot load {ref!r}: {exc}", code="CONFIG_INVALID") from exc
+    except Exception as exc:  # the module itself fails while being imported
+        raise ConfigError(
+            f"{setting}: importing {module_name!r} for {ref!r} failed: {type(exc).__name__}: {exc}",
+            code="CONFIG_INVALID",
+        ) from exc
     if not isinstance(bot, Bot):
-        raise ConfigError(f"{setting}: {ref!r} is not a Bot")
+        raise ConfigError(f"{setting}: {ref!r} is {type(bot).__name__}, not a Bot", code="CONFIG_INVALID")
     return bot
 
 

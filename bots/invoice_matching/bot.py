@@ -8,7 +8,7 @@ exception queue with their suggestions. ``finalize`` writes the reconciliation r
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -25,16 +25,17 @@ from .model import Decision, DecisionKind
 from .offline import write_decisions_csv
 from .open_items import read_open_items
 from .pages import BankLogin, BankStatements, ErpInvoices, ErpLogin
-from .report import totals, write_report
+from .report import SUMMARY_LABELS, totals, write_report
 
 Ctx = RunContext[InvoiceMatchingConfig, Decision]
 MANUAL_STATUS = "Settled manually"
+WATERMARK = "bank_statement"  # the last day a downloaded statement covered
 
 
 def collect(ctx: Ctx) -> list[NewItem[Decision]]:
     # Each lane thread has its own browser session (Playwright's sync API is thread-bound): ctx.page().
     cfg, page, today = ctx.config, ctx.page(), ctx.today()
-    start = today - timedelta(days=cfg.lookback_days)
+    start = statement_start(ctx)
     bank = BankStatements(page, ctx.app("bank"))
     statement_file = bank.download(start, today, cfg.statement_format, ctx.workdir, ctx.evidence)
     ctx.record(
@@ -45,6 +46,8 @@ def collect(ctx: Ctx) -> list[NewItem[Decision]]:
         evidence=[statement_file.sha256],
     )
     lines: list[BankLine] = [ln for st in parse_statement(statement_file.path) for ln in st.lines]
+    # Committed by the kit once the lines are stored as items: the next run starts from here.
+    ctx.watermarks.advance(WATERMARK, today.isoformat())
 
     erp = ErpInvoices(page, ctx.app("erp"))
     export = erp.export_open_items(ctx.workdir, ctx.evidence)
@@ -66,6 +69,32 @@ def collect(ctx: Ctx) -> list[NewItem[Decision]]:
     # Auto decisions first: they touch the ERP, and a person reviews the rest later anyway.
     rank = {DecisionKind.AUTO: 2, DecisionKind.SUGGESTED: 1, DecisionKind.EXCEPTION: 0}
     return [NewItem(d.line_id, d, priority=rank[d.kind]) for d in result.decisions]
+
+
+def statement_start(ctx: Ctx) -> date:
+    """Where the statement download starts: the watermark (the last day a statement covered) less the
+    overlap, or ``lookback_days`` on a first run; never before what the bank portal still offers —
+    a gap older than that is an alert, not a silent loss."""
+    cfg, today = ctx.config, ctx.today()
+    mark = ctx.watermarks.get(WATERMARK)
+    covered = date.fromisoformat(mark) if mark else None
+    start = (
+        covered - timedelta(days=cfg.overlap_days) if covered else today - timedelta(days=cfg.lookback_days)
+    )
+    earliest = today - timedelta(days=cfg.bank_history_days)
+    if start >= earliest:
+        return start
+    if covered is None:  # a first run asking for more than the portal keeps: what it keeps
+        return earliest
+    ctx.alert(
+        "STATEMENT_GAP",
+        f"bank lines booked from {start} to {earliest - timedelta(days=1)} were never collected and the "
+        f"bank portal no longer offers them (it offers {cfg.bank_history_days} days; the last statement "
+        f"read covered up to {covered}): fetch that statement by hand and reconcile it "
+        "(`rpa reconcile`), then resolve this alert",
+        details={"from": start.isoformat(), "to": (earliest - timedelta(days=1)).isoformat()},
+    )
+    return earliest
 
 
 def process(ctx: Ctx, item: Item[Decision]) -> dict[str, Any]:
@@ -198,4 +227,5 @@ BOT: Bot[InvoiceMatchingConfig, Decision] = Bot(
     uses_browser=True,
     ui=(UiTarget("bank", (BankStatements,), BankLogin()), UiTarget("erp", (ErpInvoices,), ErpLogin)),
     description="Downloads statements, reads open items, matches, posts confident matches in the ERP.",
+    summary_labels=SUMMARY_LABELS,
 )

@@ -33,7 +33,22 @@ class InvoiceMatchingConfig(BaseModel):
         default=7,
         ge=1,
         le=366,
-        description="Statement period fetched from the bank: this many days up to today.",
+        description="First run only: the statement is fetched from this many days before today. Later "
+        "runs start from the last booking date already covered (the watermark), less the overlap.",
+    )
+    overlap_days: int = Field(
+        default=3,
+        ge=0,
+        le=31,
+        description="Days before the watermark fetched again (late bookings); lines already known are "
+        "not collected twice.",
+    )
+    bank_history_days: int = Field(
+        default=90,
+        ge=1,
+        le=3660,
+        description="How far back the bank portal offers statements. A gap older than that cannot be "
+        "downloaded any more: the run raises an alert (exception queue) instead of losing it silently.",
     )
     statement_format: Literal["camt053", "mt940", "ofx", "csv"] = Field(
         default="camt053",

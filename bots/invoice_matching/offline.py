@@ -54,6 +54,8 @@ class ReconcileSummary:
     notes: tuple[str, ...] = ()  # what was read with a caveat (an encoding guessed), not an error
     statement_problems: tuple[str, ...] = ()  # read, but wrong on its face: balances that do not add up
     csv_profile_failed: bool = False  # a CSV file did not fit the profile it was read with
+    open_items: int = 0  # open items read
+    rows_rejected: int = 0  # open-items rows that could not be used
 
     @property
     def ok(self) -> bool:
@@ -129,6 +131,7 @@ def reconcile_files(
         file_errors=tuple(file_errors), item_errors=tuple(problems),
         decisions_csv=csv_path, report_xlsx=xlsx_path, notes=tuple(notes),
         statement_problems=tuple(statement_problems), csv_profile_failed=csv_profile_failed,
+        open_items=len(items), rows_rejected=len(item_errors),
     )  # fmt: skip
 
 

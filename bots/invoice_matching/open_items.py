@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import codecs
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 from rpa.documents.tables import CellValue, Column, Row, cell_date, read_table, row_finding
 from rpa.errors import DocumentReadError
-from rpa.findings import Finding
+from rpa.findings import Finding, Severity
 from rpa.money import AmountPrecisionError, NotAnAmountError, minor_units, parse_amount_guess
 
 from .model import CENT, OpenItem
@@ -34,7 +39,15 @@ def read_open_items(path: Path) -> tuple[list[OpenItem], list[Finding]]:
     Raises DocumentReadError when the file as a whole cannot be read (missing, wrong type, no header).
     """
     try:
-        rows, findings = read_table(path, COLUMNS, max_bytes=_MAX_BYTES, row_code=ROW_INVALID)
+        with _utf8_copy(path) as (readable, notes):
+            rows, findings = read_table(readable, COLUMNS, max_bytes=_MAX_BYTES, row_code=ROW_INVALID)
+            if readable != path:  # findings name the file the person gave, not the copy
+                findings = [
+                    replace(f, source=f.source.replace(str(readable), str(path)),
+                            message=f.message.replace(str(readable), str(path)))
+                    for f in findings
+                ]  # fmt: skip
+        findings = notes + findings
     except DocumentReadError as exc:
         problem = exc.details.get("problem", exc.message)
         raise DocumentReadError(
@@ -49,6 +62,35 @@ def read_open_items(path: Path) -> tuple[list[OpenItem], list[Finding]]:
         except _Rejected as rejected:
             findings.append(rejected.finding)
     return items, findings
+
+
+@contextmanager
+def _utf8_copy(path: Path) -> Iterator[tuple[Path, list[Finding]]]:
+    """``path`` itself, or for a UTF-16 CSV (a spreadsheet's "Unicode text" export, marked by its BOM)
+    a UTF-8 copy of it, named like it, in a temporary folder, and a note saying so."""
+    head = b""
+    if path.suffix.lower() == ".csv" and path.is_file():
+        with path.open("rb") as fh:
+            head = fh.read(2)
+    if head not in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) or path.stat().st_size > _MAX_BYTES:
+        yield path, []
+        return
+    try:
+        text = path.read_bytes().decode("utf-16")
+    except UnicodeDecodeError as exc:
+        raise DocumentReadError(
+            f"{path.name} starts as UTF-16 text but is not: {exc.reason} at byte {exc.start}",
+            code="OPEN_ITEMS_UNREADABLE",
+            details={"problem": f"starts as UTF-16 text but is not ({exc.reason} at byte {exc.start})"},
+        ) from exc
+    note = Finding(
+        code="OPEN_ITEMS_ENCODING", severity=Severity.INFO, source=str(path),
+        message=f"{path.name} is UTF-16 text: read as such",
+    )  # fmt: skip
+    with tempfile.TemporaryDirectory(prefix="open-items-") as tmp:
+        copy = Path(tmp) / path.name
+        copy.write_text(text, encoding="utf-8")
+        yield copy, [note]
 
 
 def _item(row: Row, path: Path) -> OpenItem:

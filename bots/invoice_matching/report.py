@@ -53,6 +53,15 @@ SHEETS = {
     DecisionKind.EXCEPTION: "Exceptions",
 }
 
+ALL_LINES, MATCH_RATE = "all lines", "match rate (auto / lines)"
+# The run summary (``rpa run``, ``rpa runs show``) names the figures of ``finalize`` as this workbook does.
+SUMMARY_LABELS = {
+    "lines": ALL_LINES,
+    **{kind.value: SHEETS[kind].lower() for kind in DecisionKind},
+    "match_rate": MATCH_RATE,
+    "report": "report",
+}
+
 
 @dataclass(frozen=True, slots=True)
 class Totals:
@@ -115,12 +124,12 @@ def _summary(sheet: Worksheet, t: Totals, today: date, problem_count: int) -> No
         ("amount", 18, MONEY_FORMAT),
         ("share", 10, RATE_FORMAT),
     ]
-    rows: list[list[object]] = [["all lines", t.lines, t.amount, 1.0 if t.lines else 0.0]]
+    rows: list[list[object]] = [[ALL_LINES, t.lines, t.amount, 1.0 if t.lines else 0.0]]
     for kind in DecisionKind:
         share = t.counts[kind] / t.lines if t.lines else 0.0
         rows.append([SHEETS[kind].lower(), t.counts[kind], t.amounts[kind], share])
     _table(sheet, header, rows)
-    extra = [("match rate (auto / lines)", t.match_rate, RATE_FORMAT), ("report date", today, DATE_FORMAT),
+    extra = [(MATCH_RATE, t.match_rate, RATE_FORMAT), ("report date", today, DATE_FORMAT),
              ("input problems", problem_count, None)]  # fmt: skip
     for offset, (label, value, fmt) in enumerate(extra):
         row = len(rows) + 3 + offset

@@ -45,4 +45,5 @@ def test_a_dry_run_decides_every_line_and_posts_nothing(tmp_path: Path, server: 
         assert [e["details"]["from"] for e in h.events("bank.statement.downloaded")]
         report = h.settings.var_path / "reports" / "invoice_matching" / f"run-{result.record.id}"
         assert (report / "report.xlsx").stat().st_size > 0 and (report / "decisions.csv").exists()
+        assert (report / "DRY-RUN-nothing-was-written.txt").is_file()  # the folder says what it holds
         assert h.verify().ok

@@ -88,11 +88,11 @@ def test_run_summary_is_printed(rpa_home: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     for figure in (
-        "done",
+        "items done",
         "6",
-        "business_exceptions",
-        "application_exceptions",
-        "duration_s",
+        "to a person: business rule",
+        "to a person: technical failure",
+        "duration (s)",
         "succeeded_with_exceptions",
     ):
         assert figure in result.stdout

@@ -98,7 +98,7 @@ def test_unknown_profile_lists_only_what_the_command_offers(rpa_home: Path, work
 def test_csv_that_does_not_fit_the_profile_names_the_option(rpa_home: Path, workspace: Path) -> None:
     # Without the declared profile, the pipe file is read as 'generic' and does not fit it.
     code, output = reconcile(rpa_home, workspace, str(workspace / "nordbank.csv"))
-    assert code == 1
+    assert code == 2  # the only statement could not be read: nothing reconciled
     assert "read as CSV profile 'generic'" in output
     assert "--csv-profile NAME (de_csv_camt, fr_banque, generic)" in output
 

@@ -45,6 +45,19 @@ def parse_csv(data: bytes, source: str, profile: CsvProfile) -> list[Statement]:
 def _parse(data: bytes, source: str, profile: CsvProfile) -> list[Statement]:
     text = _decode(data, source, profile)
     rows = csv.reader(io.StringIO(text, newline=""), delimiter=profile.delimiter)
+    try:
+        return _statements(rows, data, source, profile)
+    except csv.Error as exc:  # a field over the reader's limit (128 KiB), a NUL byte, a stray quote
+        raise statement_error(
+            MALFORMED,
+            source,
+            f"line {rows.line_num}",
+            f"is not readable CSV with the {profile.name!r} profile ({exc})",
+            "a field this long or a stray quote means the file is damaged or not this bank's export",
+        ) from exc
+
+
+def _statements(rows: _reader, data: bytes, source: str, profile: CsvProfile) -> list[Statement]:
     header, index = _header(rows, source, profile)
     statement_id = f"csv-{hashlib.sha256(data).hexdigest()[:16]}"  # the file itself is the statement
     per_account: dict[str, list[BankLine]] = {}
