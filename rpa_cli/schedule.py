@@ -9,11 +9,12 @@ import typer
 from rpa_cli import wiring
 from rpa_cli.output import out
 
-schedule_app = typer.Typer(no_args_is_help=True, help="Schedules: list, pause, resume, trigger.")
+schedule_app = typer.Typer(no_args_is_help=True, help="Schedules: run, list, pause, resume, trigger.")
 
 
 def register(app: typer.Typer) -> None:
-    app.command("serve")(serve_cmd)
+    # ``rpa serve`` (scheduler and console together) is registered by rpa_cli.console; serve_cmd stays
+    # for callers that want the scheduler alone.
     app.add_typer(schedule_app, name="schedule")
 
 
@@ -25,6 +26,25 @@ def serve_cmd() -> None:
     s = wiring.settings()
     configure_logging(s, component="scheduler")
     serve(s, wiring.database(), bot_ids=wiring.bot_ids(s), command=wiring.run_command)
+
+
+@schedule_app.command("run")
+def schedule_run() -> None:
+    """Run the scheduler in the foreground. On PostgreSQL several may run (one per machine): one leads,
+    the others stand by and take over when it dies. On SQLite one per installation."""
+    from rpa.log import configure_logging
+    from rpa_cli.worker import account_lock_for
+    from scheduler.leader import run_scheduler_with_leadership
+
+    s = wiring.settings()
+    configure_logging(s, component="scheduler")
+    run_scheduler_with_leadership(
+        s,
+        wiring.database(),
+        bot_ids=wiring.bot_ids(s),
+        command=wiring.run_command,
+        lock_for=account_lock_for(s),
+    )
 
 
 @schedule_app.command("list")
@@ -66,14 +86,18 @@ def schedule_resume(name: Annotated[str, typer.Argument(help="Schedule name")]) 
 
 @schedule_app.command("trigger")
 def schedule_trigger(name: Annotated[str, typer.Argument(help="Schedule name")]) -> None:
-    """Run a schedule's bot now in its own process (manual run, audited); waits for the outcome."""
+    """Run a schedule's bot now in its own process (manual run, audited); waits for the outcome.
+    On PostgreSQL the run is queued for a worker (`rpa worker`) and the command returns at once."""
+    from rpa_cli.worker import account_lock_for
     from scheduler.commands import trigger
 
-    s = wiring.settings()
+    s, db = wiring.settings(), wiring.database()
+    lock_for = account_lock_for(s) if db.is_postgres else None
     run_id, status = trigger(
-        s, wiring.database(), wiring.bot_ids(s), wiring.run_command, name, wiring.actor()
+        s, db, wiring.bot_ids(s), wiring.run_command, name, wiring.actor(), lock_for=lock_for
     )
-    out().print(f"run {run_id}: {status}")
+    queued = " (queued: a worker runs it; `rpa runs list` shows it)" if status == "pending" else ""
+    out().print(f"run {run_id}: {status}{queued}")
     if status == "failed":
         raise typer.Exit(1)
     if str(status).startswith("skipped"):

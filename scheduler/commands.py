@@ -36,7 +36,7 @@ def schedule_rows(
     """One row per schedule: timing, next fire times in its local time, paused, policies, last run."""
     now = now or utcnow()
     specs = load_schedules(settings, set(bot_ids))
-    paused = paused_schedules(settings)
+    paused = paused_schedules(settings, db)
     last = {
         name: {"id": r.id, "status": str(r.status)}
         for name, r in last_run_per_schedule(db, [s.name for s in specs]).items()
@@ -79,7 +79,7 @@ def set_paused(
     counted from now (fires while paused are not missed).
     """
     spec = find_schedule(settings, name, set(bot_ids))
-    changed = state.set_paused(settings, name, paused, _actor(actor), clock())
+    changed = state.set_paused(settings, name, paused, _actor(actor), clock(), db)
     if changed:
         with db.transaction() as s:
             AuditTrail(_actor(actor), clock).record(
@@ -101,13 +101,29 @@ def trigger(
     actor: str,
     *,
     clock: Clock = utcnow,
+    lock_for: Callable[[str], str] | None = None,
 ) -> tuple[int | None, str]:
-    """Run schedule ``name`` now (calendar ignored, chain rule kept); wait for the end: (run id, status)."""
+    """Run schedule ``name`` now (calendar ignored, chain rule kept); wait for the end: (run id, status).
+
+    On PostgreSQL the run is not executed here: its record is written and its job deferred in one
+    transaction, as the leader does for a fire (``lock_for`` gives the job's account lock); a worker runs
+    it, and the status returned is ``pending`` (or why it was skipped).
+    """
     spec = find_schedule(settings, name, set(bot_ids))
     with db.transaction() as s:
         AuditTrail(_actor(actor), clock).record(
             s, "schedule.triggered", "schedule", name, details={"bot": spec.bot}
         )
-    dispatcher = Dispatcher(settings, db, bot_ids=bot_ids, command=command, specs={name: spec}, clock=clock)
+    if db.is_postgres:
+        from scheduler.distributed import QueueDispatcher, require_postgres
+
+        require_postgres(db, "rpa schedule trigger")
+        dispatcher: Dispatcher = QueueDispatcher(
+            settings, db, bot_ids=bot_ids, command=command, specs={name: spec}, clock=clock, lock_for=lock_for
+        )
+    else:
+        dispatcher = Dispatcher(
+            settings, db, bot_ids=bot_ids, command=command, specs={name: spec}, clock=clock
+        )
     result = dispatcher.launch(spec, clock(), trigger="manual", requested_by=_actor(actor))
     return result.run_id, result.status

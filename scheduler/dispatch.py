@@ -90,7 +90,7 @@ class Dispatcher:
         if trigger == "schedule":
             if not spec.enabled:
                 return FireResult(None, "disabled")
-            if name in paused_schedules(self.settings):
+            if name in paused_schedules(self.settings, self.db):
                 logger.info("schedule {} is paused: fire at {} not run", name, scheduled_for)
                 return FireResult(None, "paused")
             day = scheduled_for.astimezone(spec.tz).date()

@@ -152,12 +152,12 @@ def _serve_locked(
     )
     sched.start(paused=True)
     try:
-        sync_jobs(sched, specs, paused_schedules(settings), clock())
+        sync_jobs(sched, specs, paused_schedules(settings, db), clock())
         if not stop.is_set():
             sched.resume()
         logger.info("scheduler ready: {} schedule(s)", len(specs))
         while not stop.wait(poll_s):
-            apply_pauses(sched, paused_schedules(settings))
+            apply_pauses(sched, paused_schedules(settings, db))
     finally:
         # APScheduler 3 processes due jobs once more while shutting down, with the executor already
         # closed: those fires would be lost. Detaching the job store first keeps them due for the next start.

@@ -1,7 +1,9 @@
-"""``var/scheduler-state.json``: which schedules operations paused, shared by the CLI and the service.
+"""Which schedules operations paused, shared by the CLI, the console and the schedulers.
 
-The CLI never touches the service's job store (APScheduler 3 must not share one between processes):
-it writes this file under a lock, and the running service applies it within a second.
+On the embedded SQLite database: ``var/scheduler-state.json``, written under a lock. On PostgreSQL
+(schedulers on several machines): the table ``schedule_pauses``, so a pause typed on one machine pauses
+the schedule for every scheduler. The CLI never touches a scheduler's job store (APScheduler 3 must not
+share one between processes): the running scheduler applies the pauses within a second.
 """
 
 from __future__ import annotations
@@ -13,8 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from filelock import FileLock
+from sqlalchemy import select
 
 from rpa.settings import Settings
+from rpa.store.db import Database
+from rpa.store.models import SchedulePause
 
 STATE_FILE = "scheduler-state.json"
 
@@ -43,12 +48,31 @@ def read_state(settings: Settings) -> dict[str, Any]:
     return data
 
 
-def paused_schedules(settings: Settings) -> set[str]:
+def paused_schedules(settings: Settings, db: Database | None = None) -> set[str]:
+    """The paused schedules: from the database on PostgreSQL (``db`` given), else from ``var/``."""
+    if db is not None and db.is_postgres:
+        with db.read() as s:
+            return set(s.execute(select(SchedulePause.name)).scalars())
     return set(read_state(settings).get("paused", {}))
 
 
-def set_paused(settings: Settings, name: str, paused: bool, actor: str, now: datetime) -> bool:
+def set_paused(
+    settings: Settings, name: str, paused: bool, actor: str, now: datetime, db: Database | None = None
+) -> bool:
     """Pause or resume ``name``; return False when it already was in that state."""
+    if db is not None and db.is_postgres:
+        with db.transaction() as s:
+            # Locked: two people pausing at once on two machines make one change, not two.
+            row = s.execute(
+                select(SchedulePause).where(SchedulePause.name == name).with_for_update()
+            ).scalar_one_or_none()
+            if (row is not None) == paused:
+                return False
+            if paused:
+                s.add(SchedulePause(name=name, paused_by=actor, paused_at=now))
+            else:
+                s.delete(row)
+            return True
     with _lock(settings):
         data = read_state(settings)
         table: dict[str, Any] = data["paused"]

@@ -55,7 +55,7 @@ class PostgresCluster:
         command = [str(self.bin_dir / tool), *args]
         if self._as_postgres:
             command = ["runuser", "-u", "postgres", "--", *command]
-        subprocess.run(command, check=True, capture_output=True, timeout=120)  # noqa: S603
+        subprocess.run(command, check=True, capture_output=True, timeout=120)
 
     def start(self) -> PostgresCluster:
         self._run("initdb", "-D", str(self.data), "-U", "rpa", "--auth=trust", "-E", "UTF8", "--no-sync")
@@ -63,7 +63,9 @@ class PostgresCluster:
             f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
             "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
         )
-        self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.root / "server.log"), "-w", "start")
+        self._run(
+            "pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.root / "server.log"), "-w", "start"
+        )
         return self
 
     def stop(self) -> None:
