@@ -130,6 +130,9 @@ def run_demo(out: Console, bot_ids: list[str], *, seed: int, lines: int) -> bool
             )
             results.append(result)
         ok = _report(out, settings, db, missing)
+        from rpa_cli.console import add_demo_logins
+
+        add_demo_logins(out, db, settings.console.port)
         figures = score(truth, base_url)
         scored = settings.var_path / "score.json"
         scored.write_text(json.dumps(figures, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
