@@ -39,6 +39,7 @@ from console.security import (
     verify_password,
 )
 from rpa.audit.evidence import EvidenceStore
+from rpa.audit.walk import COLUMNS as EVENT_COLUMNS
 from rpa.clock import utcnow
 from rpa.errors import RpaError
 from rpa.resolutions import ResolutionError, approval_note, findings_note, manual_note, match_note
@@ -698,21 +699,7 @@ def create_app(
         def rows() -> Iterator[str]:
             buf = io.StringIO()
             writer = csv.writer(buf)
-            writer.writerow(
-                [
-                    "seq",
-                    "ts",
-                    "actor",
-                    "action",
-                    "target_type",
-                    "target_id",
-                    "outcome",
-                    "details",
-                    "evidence",
-                    "prev_hash",
-                    "hash",
-                ]
-            )
+            writer.writerow(EVENT_COLUMNS)
             for e in store.iter_events(db, low, high, actor.strip(), action.strip(), target.strip()):
                 text = (e.ts, e.actor, e.action, e.target_type, e.target_id, e.outcome, e.details, e.evidence)
                 writer.writerow([e.seq, *(_cell(t) for t in text), e.prev_hash, e.hash])

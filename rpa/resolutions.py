@@ -18,6 +18,8 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from rpa.items import NewItem
+
 SEPARATOR = " | "
 FOLLOW_UP_SUFFIX = ":resolved"  # the work item that carries a person's decision out on the bot's next run
 _INVOICE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$")
@@ -139,3 +141,12 @@ def dossier_follow_up_payload(payload: Mapping[str, Any], note: str) -> dict[str
             "comment": _comment_of(note),
         },
     }
+
+
+def follow_up_item(
+    reference: str, payload: Mapping[str, Any], note: str
+) -> NewItem[Mapping[str, Any]] | None:
+    """The work item that carries a decision out on the bot's next run (a chosen match, a verdict on a
+    dossier's findings), or None when the note asks nothing of the bot."""
+    follow = follow_up_payload(payload, note) or dossier_follow_up_payload(payload, note)
+    return None if follow is None else NewItem(f"{reference}{FOLLOW_UP_SUFFIX}", follow, priority=2)

@@ -433,24 +433,33 @@ def _process_all(
     todo: queue.SimpleQueue[Item[Mapping[str, Any]]] = queue.SimpleQueue()
     for item in pending:
         todo.put(item)
+
+    def drain() -> None:
+        while not stopping():
+            try:
+                item = todo.get_nowait()
+            except queue.Empty:
+                return
+            work(item)
+
+    _in_lanes(ctx, lanes, drain, f"{bot.id}-lane")
+
+
+def _in_lanes(ctx: RunContext[Any, Any], lanes: int, body: Callable[[], None], name: str) -> None:
+    """Run ``body`` in ``lanes`` threads. Each lane owns its browser (Playwright's sync API is
+    thread-bound) and closes it itself; the first failure of a lane (an audit failure) is re-raised."""
     failures: list[BaseException] = []
 
     def lane() -> None:
-        # Each lane thread owns its browser (Playwright's sync API is thread-bound) and closes it itself.
         try:
-            while not stopping():
-                try:
-                    item = todo.get_nowait()
-                except queue.Empty:
-                    return
-                work(item)
-        except BaseException as exc:  # an audit failure: stop this lane, re-raised below
+            body()
+        except BaseException as exc:  # stop this lane, re-raised below
             failures.append(exc)
         finally:
             if ctx.sessions is not None:
                 ctx.sessions.close_current()
 
-    threads = [threading.Thread(target=lane, name=f"{bot.id}-lane-{n}") for n in range(lanes)]
+    threads = [threading.Thread(target=lane, name=f"{name}-{n}") for n in range(lanes)]
     for t in threads:
         t.start()
     for t in threads:
@@ -624,24 +633,7 @@ def _process_shared(
                         settled[0] += 1
 
     lanes = max(1, min(bot.lanes, env.settings.browser.lanes if bot.uses_browser else bot.lanes))
-    failures: list[BaseException] = []
-
-    def lane() -> None:
-        try:
-            loop()
-        except BaseException as exc:  # an audit failure: stop this lane, re-raised below
-            failures.append(exc)
-        finally:
-            if ctx.sessions is not None:
-                ctx.sessions.close_current()
-
-    threads = [threading.Thread(target=lane, name=f"{bot.id}-shared-{n}") for n in range(lanes)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    if failures:
-        raise failures[0]
+    _in_lanes(ctx, lanes, loop, f"{bot.id}-shared")
     return settled[0]
 
 

@@ -454,11 +454,16 @@ def exceptions_resolve(
     from rpa.audit.trail import AuditTrail
     from rpa.clock import utcnow
     from rpa.errors import ConfigError
+    from rpa.resolutions import follow_up_item
     from rpa.workqueue import WorkQueue
 
     if not note.strip():
         raise ConfigError("--note must say what was done (it is kept in the audit trail)", code="NOTE_EMPTY")
 
     user = AuditTrail(wiring.actor())
-    WorkQueue(wiring.database(), bot_id, user, utcnow).resolve(reference, note, user)
+    # A note in a decision's form (``match INV=AMOUNT | comment``, ``findings CODE=accepted | comment``,
+    # see rpa/resolutions.py) is carried out by the bot's next run, as a decision taken in the console.
+    WorkQueue(wiring.database(), bot_id, user, utcnow).resolve(
+        reference, note, user, follow_up=lambda payload: follow_up_item(reference, payload, note)
+    )
     out().print(f"{bot_id} {reference} resolved by {user.actor}")

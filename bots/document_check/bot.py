@@ -23,16 +23,18 @@ from rpa.items import Item, NewItem
 
 from .checks import InvoiceIndex
 from .config import DocumentCheckConfig
-from .model import Dossier, DossierFile, Status
+from .decide import decide_by_person
+from .model import Dossier, DossierFile, PersonDecision, Status, Verdict
 from .offline import read_files
 from .pages import DocPortal, DocsLogin, ListedDossier
 from .report import write_documents_json, write_findings_csv, write_report
-from .review import review
+from .review import attachments_hash, review
 
 Ctx = RunContext[DocumentCheckConfig, Dossier]
 PENDING = "pending"
 NEEDS_REVIEW = "DOSSIER_NEEDS_REVIEW"
 ALREADY_DECIDED = "DOSSIER_DECIDED_BY_SOMEONE_ELSE"
+CHANGED = "DOSSIER_CHANGED_SINCE_DECISION"
 
 
 def _order(listed: ListedDossier) -> tuple[date, str]:
@@ -74,7 +76,9 @@ def collect(ctx: Ctx) -> list[NewItem[Dossier]]:
 
 
 def process(ctx: Ctx, item: Item[Dossier]) -> dict[str, Any]:
-    dossier, cfg = item.payload, ctx.config
+    dossier = item.payload
+    if dossier.decision is not None:
+        return _carry_out_decision(ctx, item, dossier.decision)
     for file in dossier.files:
         found = [f for f in dossier.findings if f.source == file.filename]
         ctx.record(
@@ -114,6 +118,52 @@ def process(ctx: Ctx, item: Item[Dossier]) -> dict[str, Any]:
                 ],
             },
         )
+    return _set_status(ctx, item, verdict)
+
+
+def _carry_out_decision(ctx: Ctx, item: Item[Dossier], decision: PersonDecision) -> dict[str, Any]:
+    """A person's verdict on the findings (the follow-up item of a resolved ``DOSSIER_NEEDS_REVIEW``):
+    the status it calls for, set like any other, unless the dossier's files changed since they were
+    checked (the new version is checked as a new item; the person's decision was about the old one)."""
+    dossier, cfg = item.payload, ctx.config
+    verdict = decide_by_person(dossier.findings, decision, cfg)
+    ctx.record(
+        "dossier.decided",
+        "dossier",
+        dossier.dossier_id,
+        outcome=verdict.status.value,
+        details={"reason": verdict.reason, "codes": sorted(_standing(dossier, decision))},
+    )
+    portal = DocPortal(ctx.page(), ctx.app(cfg.app))
+    attachments = portal.attachments(dossier.dossier_id)
+    files = portal.download(
+        dossier.dossier_id, attachments, ctx.workdir / f"{dossier.dossier_id}-decided", ctx.evidence
+    )
+    now = attachments_hash([(a.filename, f.sha256) for a, f in zip(attachments, files, strict=True)])
+    if now != dossier.attachments_hash:
+        raise BusinessRuleError(
+            f"the files of dossier {dossier.dossier_id} changed since a person decided on them; the "
+            f"decision ({verdict.status.value}) was not carried out: a person looks at the new files",
+            code=CHANGED,
+            item_key=item.reference,
+            details={"decided_on": dossier.attachments_hash, "now": now},
+        )
+    return _set_status(ctx, item, verdict)
+
+
+def _standing(dossier: Dossier, decision: PersonDecision) -> set[str]:
+    """The codes of the findings a person let stand (every one not rejected, notes aside)."""
+    return {f.code for f in dossier.findings if f.severity is not Severity.INFO} - set(decision.rejected)
+
+
+def _status_key(dossier: Dossier) -> str:
+    return f"docs:status:{dossier.dossier_id}:{dossier.attachments_hash}"
+
+
+def _set_status(ctx: Ctx, item: Item[Dossier], verdict: Verdict) -> dict[str, Any]:
+    """The portal status through the effect ledger, checked against the portal first; a dossier someone
+    else decided since it was listed goes to a person, never overwritten."""
+    dossier, cfg = item.payload, ctx.config
     portal = DocPortal(ctx.page(), ctx.app(cfg.app))
     status, reason, comment = verdict.status.value, verdict.reason, verdict.comment
 
@@ -138,7 +188,7 @@ def process(ctx: Ctx, item: Item[Dossier]) -> dict[str, Any]:
         return {"status": status, "reason": reason}
 
     outcome = ctx.effects.once(
-        f"docs:status:{dossier.dossier_id}:{dossier.attachments_hash}",
+        _status_key(dossier),
         set_status,
         check=in_portal,
         item_reference=item.reference,

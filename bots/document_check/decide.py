@@ -2,6 +2,7 @@
 
 Any error: incomplete, with the weightiest reason among the errors' and a comment listing what the
 client must fix. Warnings only: a person decides (the exception queue). Nothing: complete.
+A person's decision (``decide_by_person``) overrules the findings they reject; the rest stand.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Sequence
 from rpa.findings import Finding, Severity
 
 from .config import DocumentCheckConfig
-from .model import Status, Verdict
+from .model import PersonDecision, Status, Verdict
 
 
 def decide(findings: Sequence[Finding], config: DocumentCheckConfig) -> Verdict:
@@ -24,6 +25,29 @@ def decide(findings: Sequence[Finding], config: DocumentCheckConfig) -> Verdict:
     if warnings:
         return Verdict(status=Status.REVIEW, comment=comment(warnings, config.comment_max))
     return Verdict(status=Status.COMPLETE)
+
+
+def decide_by_person(
+    findings: Sequence[Finding], decision: PersonDecision, config: DocumentCheckConfig
+) -> Verdict:
+    """The status a person's verdict calls for: the findings they rejected are overruled, every other
+    one (accepted, or not named) stands. Any finding standing: incomplete, with the weightiest reason
+    among the standing findings' and a comment listing them, then the person's comment. None: complete,
+    with the person's comment."""
+    rejected = set(decision.rejected)
+    standing = [f for f in findings if f.severity is not Severity.INFO and f.code not in rejected]
+    said = " ".join(decision.comment.split())
+    if not standing:
+        return Verdict(status=Status.COMPLETE, comment=_cut(said, config.comment_max))
+    reasons = {config.reason_for(f.code) for f in standing}
+    reason = next((r for r in config.reason_order if r in reasons), sorted(reasons)[0])
+    tail = f" | {said}" if said else ""
+    listed = comment(standing, max(config.comment_max - len(tail), config.comment_max // 2))
+    return Verdict(status=Status.INCOMPLETE, reason=reason, comment=_cut(listed + tail, config.comment_max))
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def comment(findings: Sequence[Finding], limit: int) -> str:

@@ -40,8 +40,18 @@ class Verdict(_Frozen):
         return None if self.status is Status.REVIEW else self.status.value
 
 
+class PersonDecision(_Frozen):
+    """A person's verdict on a dossier's findings (the ``findings ...`` resolution note): each code
+    accepted (the finding stands) or rejected (overruled); a code not named stands."""
+
+    accepted: tuple[str, ...] = ()
+    rejected: tuple[str, ...] = ()
+    comment: str = ""
+
+
 class Dossier(_Frozen):
-    """A dossier as checked: the work item's payload."""
+    """A dossier as checked: the work item's payload (with ``decision`` when a person has decided it,
+    the follow-up item that carries the decision out)."""
 
     dossier_id: str
     client: str = ""
@@ -50,6 +60,7 @@ class Dossier(_Frozen):
     findings: tuple[Finding, ...]
     verdict: Verdict
     checked_on: date
+    decision: PersonDecision | None = None
 
     @property
     def errors(self) -> list[Finding]:

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from rpa.audit.trail import AuditTrail, format_ts
 from rpa.errors import BusinessRuleError
 from rpa.items import EXCEPTION_STATES, NewItem
-from rpa.resolutions import FOLLOW_UP_SUFFIX, dossier_follow_up_payload, follow_up_payload
+from rpa.resolutions import follow_up_item
 from rpa.runs import RunRecord
 from rpa.store.db import Database
 from rpa.store.models import (
@@ -617,8 +617,7 @@ def _resolve(
     queue = WorkQueue(db, bot, trail, clock)
 
     def carry_out(payload: Mapping[str, Any]) -> NewItem[Mapping[str, Any]] | None:
-        follow = follow_up_payload(payload, resolution) or dossier_follow_up_payload(payload, resolution)
-        return None if follow is None else NewItem(f"{reference}{FOLLOW_UP_SUFFIX}", follow, priority=2)
+        return follow_up_item(reference, payload, resolution)
 
     def release_claim(s: Session, held: int) -> None:
         if then is not None:
