@@ -20,6 +20,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response, StreamingResponse
@@ -42,8 +43,10 @@ from rpa.audit.evidence import EvidenceStore
 from rpa.audit.walk import COLUMNS as EVENT_COLUMNS
 from rpa.clock import utcnow
 from rpa.errors import RpaError
+from rpa.open_items import FILE_NAME as OPEN_ITEMS_FILE
+from rpa.open_items import OpenItemRow, find_open_item, read_open_items, search_open_items
 from rpa.resolutions import ResolutionError, approval_note, findings_note, manual_note, match_note
-from rpa.runs import find_run
+from rpa.runs import find_run, list_runs
 from rpa.settings import Settings
 from rpa.store import console as store
 from rpa.store.console import UserRecord
@@ -59,6 +62,7 @@ Clock = Callable[[], datetime]
 CommandBuilder = Callable[[str, int, str], list[str]]
 _SHA = re.compile(r"^[0-9a-f]{64}$")
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$")
+MATCHING_BOT = "invoice_matching"  # whose runs keep the ERP's open items for the invoice search
 
 
 @dataclass
@@ -161,6 +165,20 @@ def _int(value: str, name: str) -> int | None:
         raise HTTPException(400, f"{name} must be a whole number") from exc
 
 
+def safe_next(value: str) -> str | None:
+    """``value`` when it is a path of this console to go to after signing in, else None: a single
+    leading ``/``, no scheme or host, no backslash, no control character or space (browsers drop tabs
+    and newlines: a slash, a tab and ``/evil`` would become ``//evil``), not the sign-in page."""
+    if not value or len(value) > 2000 or not value.startswith("/") or value.startswith("//"):
+        return None
+    if "\\" in value or any(ord(c) <= 0x20 or ord(c) == 0x7F for c in value):
+        return None
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc or parts.path in ("/login", "/logout"):
+        return None
+    return value
+
+
 def _amount(value: str, name: str) -> Decimal | None:
     if not value.strip():
         return None
@@ -222,7 +240,10 @@ def create_app(
 
     @app.exception_handler(LoginRequiredError)
     async def to_login(request: Request, exc: LoginRequiredError) -> Response:
-        return RedirectResponse("/login", status_code=303)
+        asked = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        if request.headers.get("HX-Request") or asked == "/" or safe_next(asked) is None:
+            return RedirectResponse("/login", status_code=303)
+        return RedirectResponse("/login?" + urlencode({"next": asked}), status_code=303)
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:
@@ -261,9 +282,9 @@ def create_app(
     # --- signing in -------------------------------------------------------------------------------
 
     @app.get("/login", response_class=HTMLResponse)
-    def login_form(request: Request) -> Response:
+    def login_form(request: Request, next: str = "") -> Response:
         token = new_token()
-        response = render(request, "login.html", login_csrf=token, message="")
+        response = render(request, "login.html", login_csrf=token, message="", next=safe_next(next) or "")
         response.set_cookie(
             LOGIN_CSRF_COOKIE,
             token,
@@ -279,6 +300,7 @@ def create_app(
         form = await request.form()
         login_name = str(form.get("login") or "").strip()[:128]
         password = str(form.get("password") or "")
+        after = safe_next(str(form.get("next") or ""))
         if not same(str(form.get("csrf") or ""), request.cookies.get(LOGIN_CSRF_COOKIE, "")):
             raise HTTPException(403, "the login form's CSRF token is missing or wrong: reload the page")
         address, now, cfg = _client(request), clock(), settings.console
@@ -294,6 +316,7 @@ def create_app(
                 429,
                 login_csrf=request.cookies.get(LOGIN_CSRF_COOKIE, ""),
                 message=message,
+                next=after or "",
             )
         user = store.find_user(db, login_name) if login_name else None
         # argon2 takes a good part of a second: off the event loop, which keeps serving other pages
@@ -307,6 +330,7 @@ def create_app(
                 401,
                 login_csrf=request.cookies.get(LOGIN_CSRF_COOKIE, ""),
                 message="login or password wrong",
+                next=after or "",
             )
         if needs_rehash(user.password_hash):
             store.set_password_hash(db, user.login, hash_password(password))
@@ -314,7 +338,7 @@ def create_app(
         lifetime = timedelta(minutes=cfg.session_minutes)
         store.open_session(db, user, token_hash(token), new_token(), address, now, lifetime)
         store.record_login(db, user.login, address, now, outcome="ok")
-        response = RedirectResponse("/", status_code=303)
+        response = RedirectResponse(after or "/", status_code=303)
         response.set_cookie(
             SESSION_COOKIE,
             token,
@@ -590,6 +614,62 @@ def create_app(
             message="",
         )
 
+    open_items_cache: dict[Path, tuple[float, list[OpenItemRow]]] = {}
+
+    def latest_open_items() -> tuple[int, list[OpenItemRow]] | None:
+        """The open items kept by the latest invoice_matching run that exported them, and its id."""
+        for run in list_runs(db, bot=MATCHING_BOT, limit=20):
+            path = report_dir(run) / OPEN_ITEMS_FILE
+            try:
+                stamp = path.stat().st_mtime
+            except OSError:
+                continue
+            cached = open_items_cache.get(path)
+            if cached is None or cached[0] != stamp:
+                open_items_cache.clear()  # only the latest file is searched
+                cached = open_items_cache[path] = (stamp, read_open_items(path))
+            return run.id, cached[1]
+        return None
+
+    def line_of(view: store.ItemView) -> dict[str, Any]:
+        line = (view.item.payload or {}).get("line")
+        if not isinstance(line, dict):
+            raise HTTPException(404, f"work item {view.item.id} is not a bank line")
+        return line
+
+    @app.get("/exceptions/{item_id}/invoices", response_class=HTMLResponse)
+    def invoice_search(request: Request, item_id: int, person: Viewer, q: str = "") -> Response:
+        view = view_or_404(item_id)
+        line_of(view)
+        latest = latest_open_items()
+        found: list[OpenItemRow] = []
+        if latest is not None and q.strip():
+            run_id, rows = latest
+            found = search_open_items(rows, q[:64], allocated=store.allocated_since(db, MATCHING_BOT, run_id))
+        return render(
+            request,
+            "invoice_results.html",
+            item=view.item,
+            results=found,
+            query=q.strip(),
+            source=latest[0] if latest else None,
+        )
+
+    @app.get("/exceptions/{item_id}/invoices/pick", response_class=HTMLResponse)
+    def invoice_pick(request: Request, item_id: int, person: Viewer, invoice: str = "") -> Response:
+        view = view_or_404(item_id)
+        line = line_of(view)
+        latest = latest_open_items()
+        row = None
+        if latest is not None:
+            run_id, rows = latest
+            row = find_open_item(rows, invoice, store.allocated_since(db, MATCHING_BOT, run_id))
+        if row is None:
+            raise HTTPException(404, f"invoice {invoice!r} is not among the open items")
+        paid = _amount(str(line.get("amount") or ""), "the bank line's amount")
+        amount = min(row.amount_open, paid) if paid is not None and paid > 0 else row.amount_open
+        return render(request, "invoice_other.html", invoice=row.invoice, amount=str(amount), row=row)
+
     @app.post("/exceptions/{item_id}/claim")
     def claim(item_id: int, person: Decider) -> Response:
         store.claim(db, item_id, person.login, clock())
@@ -765,15 +845,21 @@ def _match_options(payload: dict[str, Any]) -> list[dict[str, Any]]:
         )
     for i, alt in enumerate(payload.get("alternatives") or []):
         invoices = [str(x) for x in alt.get("invoices") or []]
+        split = [(str(a["invoice"]), str(a["amount"])) for a in alt.get("split") or []]
         if len(invoices) == 1:
-            options.append(
-                {
-                    "key": f"a{i}",
-                    "label": f"alternative {i + 1}",
-                    "allocations": [(invoices[0], str(alt["amount"]))],
-                    "note": str(alt.get("note") or ""),
-                }
-            )
+            chosen = [(invoices[0], str(alt["amount"]))]
+        elif split and [inv for inv, _ in split] == invoices:
+            chosen = split  # a combination: each invoice with its own amount
+        else:
+            continue  # a combination stored without its split cannot be posted as such
+        options.append(
+            {
+                "key": f"a{i}",
+                "label": f"{'alternative' if len(chosen) == 1 else 'combination'} {i + 1}",
+                "allocations": chosen,
+                "note": str(alt.get("note") or ""),
+            }
+        )
     return options
 
 

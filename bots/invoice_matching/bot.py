@@ -18,6 +18,7 @@ from rpa.documents.statements.model import BankLine
 from rpa.errors import BusinessRuleError
 from rpa.findings import Severity
 from rpa.items import Item, ItemState, NewItem
+from rpa.open_items import OpenItemRow, write_open_items
 
 from .config import InvoiceMatchingConfig
 from .matching import match_lines
@@ -63,6 +64,11 @@ def collect(ctx: Ctx) -> list[NewItem[Decision]]:
     ctx.record_findings(rejected, action="erp.open_items.row_rejected", target_type="export")
     notes = [f for f in findings if f.severity != Severity.ERROR]  # e.g. the file was not UTF-8
     ctx.record_findings(notes, action="erp.open_items.noted", target_type="export")
+    # What the console's invoice search offers a person: numbers, customer ids and amounts, no names.
+    write_open_items(
+        ctx.report_dir,
+        (OpenItemRow(i.number, i.customer_id, i.open_amount, i.due_date, i.currency) for i in items),
+    )
 
     result = match_lines(lines, items, today=today, config=cfg)
     ctx.record_findings(result.problems, action="matching.problem", target_type="invoice")

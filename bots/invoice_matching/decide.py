@@ -42,8 +42,9 @@ class Run:
 
     def alternative(self, numbers: Iterable[str], score: float, note: str) -> Alternative:
         ordered = tuple(numbers)
-        amount = sum((self.index.remaining[n] for n in ordered), ZERO)
-        return Alternative(ordered, amount, round(max(0.0, min(1.0, score)), 3), note)
+        split = tuple(Allocation(n, self.index.remaining[n]) for n in ordered)
+        amount = sum((a.amount for a in split), ZERO)
+        return Alternative(ordered, amount, round(max(0.0, min(1.0, score)), 3), note, split)
 
     def finish(
         self,

@@ -111,6 +111,7 @@ class Alternative:
     amount: Decimal
     score: float
     note: str
+    split: tuple[Allocation, ...] = ()  # what each invoice would receive (its open amount)
 
 
 @dataclass(frozen=True, slots=True)

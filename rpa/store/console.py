@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 
 from rpa.audit.trail import AuditTrail, format_ts
 from rpa.errors import BusinessRuleError
-from rpa.items import EXCEPTION_STATES, NewItem
-from rpa.resolutions import follow_up_item
+from rpa.items import EXCEPTION_STATES, OPEN_STATES, ItemState, NewItem
+from rpa.resolutions import FOLLOW_UP_SUFFIX, follow_up_item
 from rpa.runs import RunRecord
 from rpa.store.db import Database
 from rpa.store.models import (
@@ -850,3 +850,43 @@ def bulk_insert(db: Database, table: str, rows: Sequence[dict[str, Any]]) -> Non
 
     with db.transaction() as s:
         s.execute(Base.metadata.tables[table].insert(), list(rows))
+
+
+# --- the invoice search ------------------------------------------------------------------------------
+
+
+def allocated_since(db: Database, bot: str, run_id: int) -> dict[str, Decimal]:
+    """Invoice -> amount taken from it since run ``run_id`` exported the open items: what the bot's items
+    posted in that run or later (``result.posted``, performed, not a dry run), and what a person decided
+    that the next run has yet to post (pending ``<line>:resolved`` items)."""
+    taken: dict[str, Decimal] = {}
+
+    def add(invoice: Any, amount: Any) -> None:
+        try:
+            value = Decimal(str(amount))
+        except ArithmeticError:
+            return
+        taken[str(invoice)] = taken.get(str(invoice), Decimal(0)) + value
+
+    with db.read() as s:
+        done = s.execute(
+            select(WorkItem.result).where(
+                WorkItem.bot == bot, WorkItem.state == ItemState.DONE, WorkItem.last_run_id >= run_id
+            )
+        ).scalars()
+        for result in done:
+            for p in (result or {}).get("posted") or []:
+                if isinstance(p, dict) and p.get("performed") and not p.get("dry_run"):
+                    add(p.get("invoice"), p.get("amount"))
+        waiting = s.execute(
+            select(WorkItem.payload).where(
+                WorkItem.bot == bot,
+                WorkItem.state.in_([str(x) for x in OPEN_STATES]),
+                WorkItem.reference.like(f"%{FOLLOW_UP_SUFFIX}"),
+            )
+        ).scalars()
+        for payload in waiting:
+            for a in (payload or {}).get("allocations") or []:
+                if isinstance(a, dict):
+                    add(a.get("invoice"), a.get("amount"))
+    return taken

@@ -61,7 +61,7 @@ def test_each_role_signs_in_and_sees_only_its_own_buttons(served: Served, browse
             page.click("text=Sign out")
             page.wait_for_url(f"{served.url}/login")
             page.goto(f"{served.url}/runs")
-            assert page.url == f"{served.url}/login"  # the session ended with the sign-out
+            assert page.url == f"{served.url}/login?next=%2Fruns"  # the session ended with the sign-out
         finally:
             browser.close_lane(name)
 
@@ -172,3 +172,68 @@ def test_a_running_run_updates_in_place_without_reloading(served: Served, lane: 
     finish_run(served.db, trail, run_id, RunStatus.SUCCEEDED, utcnow(), {"done": 0})
     page.wait_for_selector("#live:has-text('succeeded')", timeout=10_000)
     assert page.evaluate("window.sameDocument") is True
+
+
+# --- the invoice search over a real run's open items -------------------------------------------------------
+
+
+def _export_of(home: Path, run_id: int) -> Path:
+    """The ERP export the run downloaded (its workdir keeps it)."""
+    found = [p for p in (home / "var" / "runs" / str(run_id)).rglob("*") if "open" in p.name.lower()]
+    assert found, sorted(p.name for p in (home / "var" / "runs" / str(run_id)).rglob("*"))
+    return found[0]
+
+
+SEARCH_LINES = 12
+
+
+@pytest.mark.slow
+def test_a_searched_invoice_from_the_runs_open_items_resolves_the_line(rpa_home: Path, lane: Lane) -> None:
+    from bots.invoice_matching.open_items import read_open_items as read_export
+    from legacy_apps.testing import running_server
+    from rpa.open_items import FILE_NAME, read_open_items
+    from rpa.resolutions import FOLLOW_UP_SUFFIX
+    from rpa.workqueue import items_of
+
+    (rpa_home / "config" / "bots" / "invoice_matching.toml").write_text("lookback_days = 120\n")
+    with running_server(seed=SEED, lines=SEARCH_LINES) as legacy:  # a short statement: a quick run
+        first = run_cli(rpa_home, "run", "invoice_matching", timeout=600, **_env(legacy))
+    assert first.returncode == 0, (first.stdout + first.stderr)[-3000:]
+    item_id, line_id, invoice, amount = _suggested(rpa_home / "var" / "rpa.db")
+
+    kept = read_open_items(rpa_home / "var" / "reports" / "invoice_matching" / "run-1" / FILE_NAME)
+    exported, _ = read_export(_export_of(rpa_home, 1))
+    assert [(r.invoice, r.customer_id, r.amount_open, r.due_date, r.currency) for r in kept] == [
+        (i.number, i.customer_id, i.open_amount, i.due_date, i.currency) for i in exported
+    ]
+    wanted = next(r for r in kept if r.invoice == invoice)
+
+    # The ERP is stopped by now: the search reads what the run kept, never the ERP.
+    settings, db = installation(rpa_home, four_eyes_amount="1000000")
+    add_people(db)
+    with serve_console(settings, db) as served:
+        page = sign_in(lane, served.url, "bob")
+        page.goto(f"{served.url}/exceptions/{item_id}")
+        page.click("#claim")
+        page.fill("#invoice-query", wanted.customer_id)
+        page.wait_for_selector(f"#invoice-results button[data-invoice='{invoice}']")
+        shown = page.locator("#invoice-results button.pick")
+        same_customer = {r.invoice for r in kept if r.customer_id == wanted.customer_id}
+        assert {shown.nth(i).get_attribute("data-invoice") for i in range(shown.count())} <= same_customer
+        page.click(f"#invoice-results button[data-invoice='{invoice}']")
+        page.wait_for_selector("#picked")
+        assert page.is_checked("input[name=option][value=other]")
+        assert page.input_value("input[name=invoice]") == invoice
+        assert Decimal(page.input_value("input[name=invoice_amount]")) == min(
+            wanted.amount_open, Decimal(amount)
+        )
+        page.fill("textarea[name=comment]", "found by the customer's id")
+        page.click("#resolve button[type=submit]")
+        page.wait_for_selector("#resolved-by")
+        assert page.inner_text("#resolved-by") == "user:bob"
+        follow = next(
+            r for r in items_of(db, "invoice_matching") if r.reference == line_id + FOLLOW_UP_SUFFIX
+        )
+        chosen = min(wanted.amount_open, Decimal(amount))
+        assert follow.payload["allocations"] == [{"invoice": invoice, "amount": str(chosen)}]
+    db.dispose()
