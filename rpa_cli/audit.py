@@ -170,12 +170,12 @@ def audit_search(
 @audit_app.command("forget")
 def audit_forget(
     subject: Annotated[str, typer.Argument(help="The data subject, e.g. customer:C042")],
-    by: Annotated[str, typer.Option(help="Login of the person asking (recorded)")] = "cli",
+    by: Annotated[str | None, typer.Option(help="On whose behalf, recorded beside your account")] = None,
 ) -> None:
     """Erase a data subject's key: their sealed personal values become unreadable; the trail verifies."""
     from rpa.audit.search import forget
 
-    count = forget(wiring.database(), subject, f"user:{by}")
+    count = forget(wiring.database(), subject, wiring.actor(on_behalf_of=by))
     out().print(
         f"forgot {subject}: its key is erased, {count} sealed value(s) in the trail are now unreadable"
     )

@@ -110,13 +110,13 @@ def db_upgrade() -> None:
 
 @db_app.command("adopt")
 def db_adopt(
-    by: Annotated[str, typer.Option(help="Login of the person deciding (recorded)")] = "cli",
+    by: Annotated[str | None, typer.Option(help="On whose behalf, recorded beside your account")] = None,
 ) -> None:
     """Accept this database although the signed audit checkpoints describe another (restored, replaced):
     audited, and a new checkpoint epoch starts from it; the old checkpoints are kept."""
     from rpa.audit.proofs import adopt_database
 
-    cp = adopt_database(wiring.database(), wiring.settings(), f"user:{by}")
+    cp = adopt_database(wiring.database(), wiring.settings(), wiring.actor(on_behalf_of=by))
     out().print(f"database adopted: checkpoint epoch {cp.epoch} starts at {cp.size} events ({cp.name})")
 
 

@@ -145,13 +145,17 @@ def browser_edges(s: Settings) -> dict[str, Any]:
     return run_browser_edges(s.browser)
 
 
-def actor() -> str:
+def actor(on_behalf_of: str | None = None) -> str:
     """Who runs this command, for the audit trail (``user:<login>``): the operating system's account of
-    the process, not the ``LOGNAME``/``USER`` variables anyone can set."""
+    the process, not the ``LOGNAME``/``USER`` variables anyone can set; ``user:<login> for <name>`` when
+    the person says they act on someone else's behalf (``--by``)."""
     import os
     import pwd
 
     try:
-        return f"user:{pwd.getpwuid(os.getuid()).pw_name}"
+        account = f"user:{pwd.getpwuid(os.getuid()).pw_name}"
     except KeyError:  # an account without a passwd entry (some containers): its numeric id
-        return f"user:uid-{os.getuid()}"
+        account = f"user:uid-{os.getuid()}"
+    return (
+        account if not on_behalf_of or account == f"user:{on_behalf_of}" else f"{account} for {on_behalf_of}"
+    )
