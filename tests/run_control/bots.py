@@ -1,9 +1,11 @@
 """A test-only bot posting "allocations" into a JSON file standing for an external system, with faults
-between the write and its confirmation; and the stop hook the interruption tests pull."""
+between the write and its confirmation; ``stop_after`` sends its own process a real SIGINT mid-item."""
 
 from __future__ import annotations
 
 import json
+import os
+import signal
 from pathlib import Path
 from typing import Any
 
@@ -12,9 +14,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from rpa.bot import Bot, RunContext, RunSummary
 from rpa.errors import BusinessRuleError, LegacyUiError
 from rpa.items import Item, NewItem
-from rpa.runner import StopRequest
-
-STOP = StopRequest()  # replaced by each test that stops a run from inside it
 
 
 class LedgerConfig(BaseModel):
@@ -40,7 +39,7 @@ def _collect(ctx: RunContext[LedgerConfig, Any]) -> list[NewItem[Any]]:
 def _process(ctx: RunContext[LedgerConfig, Any], item: Item[Any]) -> dict[str, Any]:
     cfg = ctx.config
     if cfg.stop_after is not None and item.payload["n"] == cfg.stop_after:
-        STOP.set("SIGINT")
+        os.kill(os.getpid(), signal.SIGINT)  # as Ctrl-C in a terminal, while this item is in hand
     for a in range(1, cfg.allocations + 1):
         pair = [item.reference, str(a)]
 

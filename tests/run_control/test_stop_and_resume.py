@@ -6,12 +6,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
 from rpa.audit.trail import AuditTrail
 from rpa.bot import RunStatus
-from rpa.runner import RunEnvironment, StopRequest, execute_run
+from rpa.runner import RunEnvironment, StopRequest, execute_run, stop_on_signals
 from rpa.runs import create_run, get_run
 from rpa.settings import Settings
 from rpa.store.db import Database
@@ -30,12 +29,12 @@ def _run(settings: Settings, db: Database, config: bots.LedgerConfig, stop: Stop
 
 
 def test_a_stopped_run_leaves_untried_items_untouched_and_the_next_run_reports_them(
-    settings: Settings, db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    settings: Settings, db: Database, tmp_path: Path
 ) -> None:
     stop = StopRequest()
-    monkeypatch.setattr(bots, "STOP", stop)
     config = bots.LedgerConfig(target=tmp_path / "t.json", lines=6, allocations=2, stop_after=2)
-    first = _run(settings, db, config, stop)
+    with stop_on_signals(stop):  # the runner's own SIGINT handler: the bot signals its process mid-item
+        first = _run(settings, db, config, stop)
     run = get_run(db, first)
     assert run.status == RunStatus.INTERRUPTED and "SIGINT" in (run.error or "")
     assert "reported" not in run.summary  # no report: the resuming run writes it
