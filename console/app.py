@@ -42,6 +42,7 @@ from console.security import (
 from rpa.audit.evidence import EvidenceStore
 from rpa.audit.walk import COLUMNS as EVENT_COLUMNS
 from rpa.clock import utcnow
+from rpa.documents.excel import neutralize
 from rpa.errors import RpaError
 from rpa.open_items import FILE_NAME as OPEN_ITEMS_FILE
 from rpa.open_items import OpenItemRow, find_open_item, read_open_items, search_open_items
@@ -782,7 +783,7 @@ def create_app(
             writer.writerow(EVENT_COLUMNS)
             for e in store.iter_events(db, low, high, actor.strip(), action.strip(), target.strip()):
                 text = (e.ts, e.actor, e.action, e.target_type, e.target_id, e.outcome, e.details, e.evidence)
-                writer.writerow([e.seq, *(_cell(t) for t in text), e.prev_hash, e.hash])
+                writer.writerow([e.seq, *(neutralize(t) for t in text), e.prev_hash, e.hash])
                 if buf.tell() > 1 << 16:
                     yield buf.getvalue()
                     buf.seek(0)
@@ -817,11 +818,6 @@ def create_app(
         )
 
     return app
-
-
-def _cell(text: str) -> str:
-    """A CSV cell a spreadsheet will not run as a formula (an actor or target could start with '=')."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 # --- what a person decides -----------------------------------------------------------------------------

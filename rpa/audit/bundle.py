@@ -25,11 +25,11 @@ from rpa.audit.trail import AuditTrail
 from rpa.audit.verify import VerifyReport
 from rpa.audit.walk import COLUMNS, ChainWalker, stream
 from rpa.clock import utcnow
+from rpa.documents.excel import neutralize
 from rpa.errors import AuditIntegrityError, RpaError
 from rpa.store.db import Database
 
 STANDALONE = Path(__file__).with_name("standalone_verifier.py")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 CSV_COLUMNS = (
     "seq",
     "ts",
@@ -78,11 +78,6 @@ class BundleError(RpaError):
     """The bundle folder cannot be written or read (wrong path, not empty, not a bundle)."""
 
     code = "AUDIT_BUNDLE"
-
-
-def _protect(cell: str) -> str:
-    """A spreadsheet cell that starts like a formula is prefixed with ' (CSV/formula injection)."""
-    return "'" + cell if cell.startswith(_FORMULA_START) else cell
 
 
 def _bounds(db: Database, start: date, end: date) -> tuple[int, int] | None:
@@ -236,7 +231,7 @@ def write_bundle(
 
 
 def _rows_for_humans(events: list[dict[str, Any]]) -> list[list[str]]:
-    return [[_protect(str(e[c])) for c in CSV_COLUMNS] for e in events]
+    return [[neutralize(str(e[c])) for c in CSV_COLUMNS] for e in events]
 
 
 def _write_csv(path: Path, events: list[dict[str, Any]]) -> None:
